@@ -1,0 +1,146 @@
+/* The cgroup layer: one interface over cgroup v1, hybrid and v2.
+ *
+ * At start the layout is detected and each controller's hierarchy is opened
+ * once; every later read is an openat() relative to that fd with O_NOFOLLOW.
+ * A container is located by the paths in /proc/<pid>/cgroup (struct
+ * cg_paths); the readers below (memory.c, cpu.c) turn the version-specific
+ * files into plain values and say which values they could not get, so the
+ * caller can fall back to the host's. */
+#ifndef CVIEWFS_CGROUP_H
+#define CVIEWFS_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct strbuf;
+struct cpumask;
+
+enum cg_controller {
+	CG_MEMORY,
+	CG_CPU,
+	CG_CPUACCT,
+	CG_CPUSET,
+	CG_BLKIO,
+	CG_PIDS,
+	CG_NR_CONTROLLERS
+};
+
+enum cg_layout { CG_LAYOUT_NONE, CG_LAYOUT_V1, CG_LAYOUT_HYBRID, CG_LAYOUT_V2 };
+
+struct cgroups {
+	enum cg_layout layout;
+	int v1_fd[CG_NR_CONTROLLERS]; /* -1 when the controller has no v1 mount */
+	int v2_fd;                    /* the unified hierarchy, -1 if none */
+	bool on_v2[CG_NR_CONTROLLERS]; /* controller is served by the v2 tree */
+};
+
+/* Where one container sits: its path in each v1 hierarchy and in v2. */
+struct cg_paths {
+	char *v1[CG_NR_CONTROLLERS];
+	char *v2;
+};
+
+/* One controller of one container: the hierarchy and the path within it. */
+struct cg_loc {
+	int fd;
+	int version; /* 1 or 2 */
+	const char *path; /* absolute within the hierarchy: "/" or "/a/b" */
+	enum cg_controller ctrl;
+};
+
+const char *cg_controller_name(enum cg_controller c);
+const char *cg_layout_name(enum cg_layout l);
+
+/* Detects the layout under root ("/sys/fs/cgroup") and opens the
+ * hierarchies. Returns 0, or -errno with a message in err. */
+int cgroups_open(struct cgroups *cg, const char *root, struct strbuf *err);
+void cgroups_close(struct cgroups *cg);
+
+/* Parses /proc/<pid>/cgroup. Lines that do not parse are skipped. Returns
+ * false if no usable line was found. */
+bool cg_paths_parse(const char *text, struct cg_paths *out);
+/* Removes a trailing "/init.scope" from every path (systemd inside a
+ * container runs itself there; the container is the parent). */
+void cg_paths_strip_init_scope(struct cg_paths *p);
+void cg_paths_copy(struct cg_paths *dst, const struct cg_paths *src);
+void cg_paths_free(struct cg_paths *p);
+
+/* Finds controller c of the container; false if the host has no such
+ * controller or the container's path for it is unknown or unsafe. */
+bool cg_locate(const struct cgroups *cg, const struct cg_paths *p,
+	       enum cg_controller c, struct cg_loc *out);
+/* True when the container's cgroup for c is the hierarchy root. */
+bool cg_is_root(const struct cgroups *cg, const struct cg_paths *p, enum cg_controller c);
+
+/* Reads one file of the cgroup at loc (or of its ancestor `up` levels above;
+ * up=0 is the cgroup itself). 0, -ENOENT past the root, or -errno. */
+int cg_read_file(const struct cg_loc *loc, unsigned up, const char *file, struct strbuf *out);
+/* Number of ancestors of loc's path ("/a/b" has 2: "/a" and "/"). */
+unsigned cg_depth(const struct cg_loc *loc);
+
+/* Logs once per (cgroup, file, cause) that a value fell back to the host. */
+void cg_log_fallback(const struct cg_loc *loc, unsigned up, const char *file, const char *cause);
+
+/* ---- memory (memory.c) ---- */
+
+enum mem_stat_item {
+	MS_ANON,
+	MS_FILE,
+	MS_SHMEM,
+	MS_FILE_MAPPED,
+	MS_FILE_DIRTY,
+	MS_FILE_WRITEBACK,
+	MS_ANON_THP,
+	MS_SLAB,
+	MS_SLAB_RECLAIMABLE,
+	MS_SLAB_UNRECLAIMABLE,
+	MS_ACTIVE_ANON,
+	MS_INACTIVE_ANON,
+	MS_ACTIVE_FILE,
+	MS_INACTIVE_FILE,
+	MS_UNEVICTABLE,
+	MS_ZSWAP,
+	MS_ZSWAPPED,
+	MS_NR
+};
+
+/* Every byte count a meminfo or swaps renderer needs. A false have_* means
+ * "unknown: use the host's value". UINT64_MAX limits mean "no limit". */
+struct cg_memory {
+	bool have_limit;
+	uint64_t limit; /* effective: minimum over the cgroup and its ancestors */
+	bool have_usage;
+	uint64_t usage;
+
+	/* Swap accounting exists for this cgroup (v1 memsw files, v2 swap files). */
+	bool swap_accounting;
+	uint64_t swap_limit; /* swap only, not RAM+swap; effective */
+	bool have_swap_usage;
+	uint64_t swap_usage;
+	int swappiness; /* -1 when unknown or not a v1 host */
+
+	uint32_t have_stat; /* bit (1 << item) set when stat[item] is known */
+	uint64_t stat[MS_NR];
+};
+
+/* Key of each item in v2 memory.stat and in v1 memory.stat (NULL when that
+ * version has no such counter; it then reads as 0). */
+const char *mem_stat_key(enum mem_stat_item item, int version);
+
+/* Fills m from memory.stat text of the given version (pure; used by
+ * cg_read_memory and by tests). Returns false if text is unusable. */
+bool mem_stat_parse(const char *text, int version, struct cg_memory *m);
+
+/* Reads everything of struct cg_memory for the container. Never fails: what
+ * cannot be read is marked unknown and logged once. */
+void cg_read_memory(const struct cgroups *cg, const struct cg_paths *p, struct cg_memory *m);
+
+/* ---- cpu (cpu.c) ---- */
+
+/* The CPUs the container may run on (cpuset effective CPUs, walking up while
+ * empty). False when unknown. */
+bool cg_read_cpus(const struct cgroups *cg, const struct cg_paths *p, struct cpumask *out);
+/* Total CPU time the container has used, in nanoseconds. */
+bool cg_read_cpu_usage_ns(const struct cgroups *cg, const struct cg_paths *p, uint64_t *ns);
+
+#endif

@@ -1,0 +1,181 @@
+/* Memory values of a container, from v1 or v2 files. */
+#include "cgroup/cgroup.h"
+#include "util/parse.h"
+#include "util/strbuf.h"
+
+#include <errno.h>
+#include <string.h>
+
+static const struct {
+	const char *v2;
+	const char *v1;
+} stat_keys[MS_NR] = {
+	[MS_ANON] = { "anon", "total_rss" },
+	[MS_FILE] = { "file", "total_cache" },
+	[MS_SHMEM] = { "shmem", "total_shmem" },
+	[MS_FILE_MAPPED] = { "file_mapped", "total_mapped_file" },
+	[MS_FILE_DIRTY] = { "file_dirty", "total_dirty" },
+	[MS_FILE_WRITEBACK] = { "file_writeback", "total_writeback" },
+	[MS_ANON_THP] = { "anon_thp", "total_rss_huge" },
+	[MS_SLAB] = { "slab", NULL },
+	[MS_SLAB_RECLAIMABLE] = { "slab_reclaimable", NULL },
+	[MS_SLAB_UNRECLAIMABLE] = { "slab_unreclaimable", NULL },
+	[MS_ACTIVE_ANON] = { "active_anon", "total_active_anon" },
+	[MS_INACTIVE_ANON] = { "inactive_anon", "total_inactive_anon" },
+	[MS_ACTIVE_FILE] = { "active_file", "total_active_file" },
+	[MS_INACTIVE_FILE] = { "inactive_file", "total_inactive_file" },
+	[MS_UNEVICTABLE] = { "unevictable", "total_unevictable" },
+	[MS_ZSWAP] = { "zswap", NULL },
+	[MS_ZSWAPPED] = { "zswapped", NULL },
+};
+
+const char *mem_stat_key(enum mem_stat_item item, int version)
+{
+	return version == 2 ? stat_keys[item].v2 : stat_keys[item].v1;
+}
+
+bool mem_stat_parse(const char *text, int version, struct cg_memory *m)
+{
+	bool any = false;
+
+	m->have_stat = 0;
+	for (int i = 0; i < MS_NR; i++) {
+		const char *key = mem_stat_key(i, version);
+		uint64_t v;
+		if (key && kv_get_u64(text, key, &v)) {
+			m->stat[i] = v;
+			m->have_stat |= 1u << i;
+			any = true;
+		}
+	}
+	if (!any) {
+		m->have_stat = 0;
+		return false;
+	}
+	/* The file is readable, so a counter it lacks is one this kernel does
+	 * not keep for cgroups (slab on v1, zswap before 5.19): it is 0 for the
+	 * container, not the host's. A key present with a garbage value stays
+	 * unknown. */
+	for (int i = 0; i < MS_NR; i++) {
+		const char *key = mem_stat_key(i, version);
+		if (!(m->have_stat & (1u << i)) && (!key || !find_line(text, key, " \t"))) {
+			m->stat[i] = 0;
+			m->have_stat |= 1u << i;
+		}
+	}
+	return true;
+}
+
+/* Minimum of a limit file over the cgroup and all its ancestors. The
+ * cgroup's own file must be readable (else the cgroup is gone or broken and
+ * the whole value is unknown); ancestors that lack it (the v2 root has no
+ * memory.max) are skipped. */
+static bool effective_limit(const struct cg_loc *loc, const char *file, bool log_missing,
+			    uint64_t *out)
+{
+	struct strbuf buf = STRBUF_INIT;
+	unsigned depth = cg_depth(loc);
+	uint64_t min = UINT64_MAX;
+	bool ok = true;
+
+	for (unsigned up = 0; up <= depth; up++) {
+		int r = cg_read_file(loc, up, file, &buf);
+		uint64_t v;
+		if (r < 0) {
+			if (up == 0) {
+				if (log_missing || r != -ENOENT)
+					cg_log_fallback(loc, up, file, strerror(-r));
+				ok = false;
+				break;
+			}
+			continue;
+		}
+		if (!parse_limit(sb_str(&buf), &v)) {
+			cg_log_fallback(loc, up, file, "unparsable content");
+			if (up == 0) {
+				ok = false;
+				break;
+			}
+			continue;
+		}
+		if (v < min)
+			min = v;
+	}
+	sb_free(&buf);
+	if (ok)
+		*out = min;
+	return ok;
+}
+
+static bool read_u64(const struct cg_loc *loc, const char *file, bool log_missing, uint64_t *out)
+{
+	struct strbuf buf = STRBUF_INIT;
+	int r = cg_read_file(loc, 0, file, &buf);
+	bool ok = false;
+
+	if (r < 0) {
+		if (log_missing || r != -ENOENT)
+			cg_log_fallback(loc, 0, file, strerror(-r));
+	} else if (!parse_u64(sb_str(&buf), out)) {
+		cg_log_fallback(loc, 0, file, "unparsable content");
+	} else {
+		ok = true;
+	}
+	sb_free(&buf);
+	return ok;
+}
+
+static void read_swap_v2(const struct cg_loc *loc, struct cg_memory *m)
+{
+	m->swap_accounting = effective_limit(loc, "memory.swap.max", false, &m->swap_limit);
+	if (m->swap_accounting)
+		m->have_swap_usage = read_u64(loc, "memory.swap.current", true, &m->swap_usage);
+}
+
+static void read_swap_v1(const struct cg_loc *loc, struct cg_memory *m)
+{
+	uint64_t memsw_limit, memsw_usage, swappiness;
+
+	/* memsw counts RAM+swap; swap alone is the difference. */
+	m->swap_accounting = effective_limit(loc, "memory.memsw.limit_in_bytes", false, &memsw_limit);
+	if (!m->swap_accounting)
+		return;
+	if (memsw_limit == UINT64_MAX || !m->have_limit || m->limit == UINT64_MAX)
+		m->swap_limit = memsw_limit;
+	else
+		m->swap_limit = memsw_limit > m->limit ? memsw_limit - m->limit : 0;
+
+	if (m->have_usage && read_u64(loc, "memory.memsw.usage_in_bytes", true, &memsw_usage)) {
+		m->swap_usage = memsw_usage > m->usage ? memsw_usage - m->usage : 0;
+		m->have_swap_usage = true;
+	}
+	if (read_u64(loc, "memory.swappiness", false, &swappiness) && swappiness <= 200)
+		m->swappiness = (int)swappiness;
+}
+
+void cg_read_memory(const struct cgroups *cg, const struct cg_paths *p, struct cg_memory *m)
+{
+	struct cg_loc loc;
+
+	memset(m, 0, sizeof(*m));
+	m->swappiness = -1;
+	if (!cg_locate(cg, p, CG_MEMORY, &loc))
+		return;
+
+	bool v2 = loc.version == 2;
+	m->have_limit = effective_limit(&loc, v2 ? "memory.max" : "memory.limit_in_bytes", true, &m->limit);
+	m->have_usage = read_u64(&loc, v2 ? "memory.current" : "memory.usage_in_bytes", true, &m->usage);
+
+	struct strbuf stat = STRBUF_INIT;
+	int r = cg_read_file(&loc, 0, "memory.stat", &stat);
+	if (r < 0)
+		cg_log_fallback(&loc, 0, "memory.stat", strerror(-r));
+	else if (!mem_stat_parse(sb_str(&stat), loc.version, m))
+		cg_log_fallback(&loc, 0, "memory.stat", "no known key");
+	sb_free(&stat);
+
+	if (v2)
+		read_swap_v2(&loc, m);
+	else
+		read_swap_v1(&loc, m);
+}

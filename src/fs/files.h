@@ -1,0 +1,41 @@
+/* The table of virtual files, like the kernel's proc_create_single() calls:
+ * each entry names a file and its show function. A show function gathers the
+ * inputs for the reading process (reader, cgroup, host files) and hands them
+ * to its renderer. Anything that cannot be learned yields host content, so a
+ * read never fails because a container went away. */
+#ifndef CVIEWFS_FILES_H
+#define CVIEWFS_FILES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct strbuf;
+struct cgroups;
+
+struct vfile {
+	const char *dir;  /* "proc", "proc/pressure", "sys/devices/system/cpu" */
+	const char *name;
+	/* Fills out (emptied first) for the reader; 0 or -errno. */
+	int (*show)(const struct vfile *vf, pid_t reader, struct strbuf *out);
+	/* The host file shown when not virtualizing (relative to the proc root,
+	 * or to the host's sys cpu directory for sys files). */
+	const char *host_file;
+	bool virtualized; /* false: host content until its issue lands */
+};
+
+struct files_config {
+	const struct cgroups *cg;
+	bool swap_disabled;  /* -u */
+	bool zswap_disabled; /* -z */
+};
+
+extern const struct vfile vfiles[];
+extern const size_t nr_vfiles;
+
+void files_setup(const struct files_config *cfg);
+/* SIGUSR2: off makes every file show the host's content. */
+void files_toggle_virtualization(void);
+bool files_virtualizing(void);
+
+#endif

@@ -1,0 +1,318 @@
+#include "fs/ops.h"
+#include "fs/files.h"
+#include "fs/tree.h"
+#include "host/host.h"
+#include "util/fileio.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Virtual paths never change; host entries (CPU hotplug) may. */
+#define STATIC_TIMEOUT 60.0
+#define HOST_TIMEOUT 1.0
+
+/* Per open file: the snapshot readers at later offsets are served from. */
+struct open_file {
+	struct node *node;
+	pthread_mutex_t lock;
+	bool rendered;
+	struct strbuf content;
+};
+
+static double timeout_for(const struct node *n)
+{
+	return n->kind == NODE_HOST ? HOST_TIMEOUT : STATIC_TIMEOUT;
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	/* Our content is per reader and never cached; readdir is small. */
+	conn->want &= ~FUSE_CAP_READDIRPLUS;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct node *dir = tree_get(parent), *n;
+	struct fuse_entry_param e;
+
+	if (!dir) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	int r = tree_lookup(dir, name, &n);
+	if (r == 0)
+		r = tree_stat(n, &e.attr);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	e.ino = n->ino;
+	e.generation = 1;
+	e.attr_timeout = e.entry_timeout = timeout_for(n);
+	fuse_reply_entry(req, &e);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct node *n = tree_get(ino);
+	struct stat st;
+
+	(void)fi;
+	int r = n ? tree_stat(n, &st) : -ENOENT;
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_attr(req, &st, timeout_for(n));
+}
+
+/* Every change is refused: containers get a read-only view. */
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	(void)ino, (void)attr, (void)to_set, (void)fi;
+	fuse_reply_err(req, EACCES);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct node *n = tree_get(ino);
+	char target[PATH_MAX];
+
+	if (!n || n->kind != NODE_HOST || n->host_type != S_IFLNK) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	ssize_t len = readlinkat(host()->sys_cpu_fd, n->host_rel, target, sizeof(target) - 1);
+	if (len < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	target[len] = '\0';
+	fuse_reply_readlink(req, target);
+}
+
+static void op_refuse_entry(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	(void)parent, (void)name, (void)mode;
+	fuse_reply_err(req, EACCES);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	(void)rdev;
+	op_refuse_entry(req, parent, name, mode);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	op_refuse_entry(req, parent, name, 0);
+}
+
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	(void)link;
+	op_refuse_entry(req, parent, name, 0);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		      const char *newname, unsigned int flags)
+{
+	(void)newparent, (void)newname, (void)flags;
+	op_refuse_entry(req, parent, name, 0);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	(void)ino;
+	op_refuse_entry(req, newparent, newname, 0);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		      struct fuse_file_info *fi)
+{
+	(void)fi;
+	op_refuse_entry(req, parent, name, mode);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct node *n = tree_get(ino);
+
+	if (!n) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (n->kind == NODE_DIR || (n->kind == NODE_HOST && n->host_type == S_IFDIR)) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	struct open_file *of = xcalloc(1, sizeof(*of));
+	of->node = n;
+	pthread_mutex_init(&of->lock, NULL);
+	fi->fh = (uintptr_t)of;
+	fi->direct_io = 1;  /* content is per reader: no shared page cache */
+	fi->keep_cache = 0;
+	fi->noflush = 1;    /* nothing to flush: saves a round trip per close */
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		/* The opener was interrupted; no RELEASE will follow. */
+		pthread_mutex_destroy(&of->lock);
+		free(of);
+	}
+}
+
+static int render(struct open_file *of, pid_t reader)
+{
+	struct node *n = of->node;
+
+	sb_reset(&of->content);
+	if (n->kind == NODE_VFILE)
+		return n->vf->show(n->vf, reader, &of->content);
+	return read_file_at(host()->sys_cpu_fd, n->host_rel, true, &of->content);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	pthread_mutex_lock(&of->lock);
+	if (off == 0 || !of->rendered) {
+		int r = render(of, fuse_req_ctx(req)->pid);
+		if (r < 0) {
+			of->rendered = false;
+			pthread_mutex_unlock(&of->lock);
+			fuse_reply_err(req, -r);
+			return;
+		}
+		of->rendered = true;
+	}
+	size_t len = of->content.len;
+	size_t start = off < 0 || (size_t)off > len ? len : (size_t)off;
+	size_t n = len - start < size ? len - start : size;
+	/* Replied under the lock: a concurrent offset-0 read on the same open
+	 * file must not rewrite the buffer while it is being sent. */
+	fuse_reply_buf(req, sb_str(&of->content) + start, n);
+	pthread_mutex_unlock(&of->lock);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	(void)ino, (void)buf, (void)size, (void)off, (void)fi;
+	fuse_reply_err(req, EACCES);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	sb_free(&of->content);
+	pthread_mutex_destroy(&of->lock);
+	free(of);
+	fuse_reply_err(req, 0);
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct node *n = tree_get(ino);
+
+	if (!n) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	/* The listing is taken at opendir so readdir offsets stay stable. */
+	struct dir_list *l = xcalloc(1, sizeof(*l));
+	int r = tree_list(n, l);
+	if (r < 0) {
+		free(l);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fi->fh = (uintptr_t)l;
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		dir_list_free(l);
+		free(l);
+	}
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct dir_list *l = (struct dir_list *)(uintptr_t)fi->fh;
+	char *buf = xmalloc(size);
+	size_t used = 0;
+
+	(void)ino;
+	for (size_t i = off < 0 ? l->n : (size_t)off; i < l->n; i++) {
+		struct stat st = { .st_ino = l->entries[i].ino, .st_mode = l->entries[i].type };
+		size_t need = fuse_add_direntry(req, buf + used, size - used, l->entries[i].name, &st,
+						(off_t)(i + 1));
+		if (need > size - used)
+			break;
+		used += need;
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct dir_list *l = (struct dir_list *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	dir_list_free(l);
+	free(l);
+	fuse_reply_err(req, 0);
+}
+
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+			size_t size, int flags)
+{
+	(void)ino, (void)name, (void)value, (void)size, (void)flags;
+	fuse_reply_err(req, EACCES);
+}
+
+static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	(void)ino, (void)name;
+	fuse_reply_err(req, EACCES);
+}
+
+const struct fuse_lowlevel_ops cviewfs_ops = {
+	.init = op_init,
+	.lookup = op_lookup,
+	.getattr = op_getattr,
+	.setattr = op_setattr,
+	.readlink = op_readlink,
+	.mknod = op_mknod,
+	.mkdir = op_refuse_entry,
+	.unlink = op_unlink,
+	.rmdir = op_unlink,
+	.symlink = op_symlink,
+	.rename = op_rename,
+	.link = op_link,
+	.open = op_open,
+	.read = op_read,
+	.write = op_write,
+	.release = op_release,
+	.opendir = op_opendir,
+	.readdir = op_readdir,
+	.releasedir = op_releasedir,
+	.setxattr = op_setxattr,
+	.removexattr = op_removexattr,
+	.create = op_create,
+};

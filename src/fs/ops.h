@@ -1,0 +1,15 @@
+/* The FUSE front: low-level requests in, bytes out.
+ *
+ * Per open/read/close a reader costs OPEN, READ (rendered here), a READ that
+ * returns end of file, and RELEASE: FLUSH is suppressed with FOPEN_NOFLUSH
+ * and RELEASE does not block close(). Content is rendered at every read at
+ * offset 0 into the open file's buffer, so a reader re-reading from 0 (top,
+ * free -s) sees fresh numbers and one using small reads sees one snapshot. */
+#ifndef CVIEWFS_OPS_H
+#define CVIEWFS_OPS_H
+
+#include <fuse_lowlevel.h>
+
+extern const struct fuse_lowlevel_ops cviewfs_ops;
+
+#endif

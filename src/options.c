@@ -1,0 +1,142 @@
+#include "options.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	OPT_ENABLE_CFS = 256,
+	OPT_ENABLE_PIDFD,
+	OPT_ENABLE_CGROUP,
+	OPT_RUNTIME_DIR,
+	OPT_VIEW_FROM,
+};
+
+void options_usage(const char *prog)
+{
+	printf("Usage: %s [options] MOUNTPOINT\n"
+	       "\n"
+	       "Mounts per-container views of /proc and /sys/devices/system/cpu at MOUNTPOINT\n"
+	       "(a drop-in for lxcfs: `%s /var/lib/lxcfs`).\n"
+	       "\n"
+	       "Options:\n"
+	       "  -d, --debug            log debug messages and every FUSE request\n"
+	       "  -f, --foreground       stay in the foreground, log to stderr\n"
+	       "  -h, --help             show this help\n"
+	       "  -l, --enable-loadavg   per-container loadavg (not in this version: refused)\n"
+	       "  -u, --disable-swap     containers see no swap\n"
+	       "  -z, --disable-zswap    containers see Zswap/Zswapped as 0\n"
+	       "  -p, --pidfile FILE     pid file, locked while running\n"
+	       "                         (default RUNTIME_DIR/cviewfs.pid)\n"
+	       "  -o OPT[,OPT...]        extra FUSE mount options\n"
+	       "  -s                     accepted for lxcfs compatibility, ignored\n"
+	       "  -v, --version          print the version\n"
+	       "      --enable-cfs       limit CPUs by CFS quota (not in this version: refused)\n"
+	       "      --enable-pidfd     accepted; pidfds are used whenever the kernel has them\n"
+	       "      --enable-cgroup    legacy cgroupfs view (not in this version: refused)\n"
+	       "      --runtime-dir DIR  directory of the default pid file (default /run)\n"
+	       "      --view-from WHO    whose cgroup a reader sees: 'init' (default: the init\n"
+	       "                         of the reader's pid namespace, as lxcfs) or 'reader'\n"
+	       "                         (the reader's own cgroup; for pods sharing a pid\n"
+	       "                         namespace with a pause container)\n"
+	       "\n"
+	       "Signals: SIGTERM/SIGINT unmount and exit; SIGUSR2 toggles host values on/off.\n",
+	       prog, prog);
+}
+
+static void add_fuse_opt(struct options *o, const char *opt)
+{
+	if (o->fuse_opts.len)
+		sb_putc(&o->fuse_opts, ',');
+	sb_puts(&o->fuse_opts, opt);
+}
+
+static int refuse(struct strbuf *err, const char *flag, const char *what)
+{
+	sb_printf(err, "%s (%s) is not supported by this version of cviewfs yet", flag, what);
+	return 1;
+}
+
+int options_parse(int argc, char **argv, struct options *o, struct strbuf *err)
+{
+	static const struct option longopts[] = {
+		{ "debug", no_argument, NULL, 'd' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "enable-loadavg", no_argument, NULL, 'l' },
+		{ "disable-swap", no_argument, NULL, 'u' },
+		{ "disable-zswap", no_argument, NULL, 'z' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "version", no_argument, NULL, 'v' },
+		{ "enable-cfs", no_argument, NULL, OPT_ENABLE_CFS },
+		{ "enable-pidfd", no_argument, NULL, OPT_ENABLE_PIDFD },
+		{ "enable-cgroup", no_argument, NULL, OPT_ENABLE_CGROUP },
+		{ "runtime-dir", required_argument, NULL, OPT_RUNTIME_DIR },
+		{ "view-from", required_argument, NULL, OPT_VIEW_FROM },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->runtime_dir = "/run";
+	o->view_from = VIEW_FROM_INIT;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":dfhnluzp:vo:s", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->debug = true; break;
+		case 'f': o->foreground = true; break;
+		case 'h':
+		case 'n': o->help = true; break; /* lxcfs also takes -n */
+		case 'l': return refuse(err, "-l/--enable-loadavg", "per-container loadavg");
+		case 'u': o->swap_disabled = true; break;
+		case 'z': o->zswap_disabled = true; break;
+		case 'p': o->pidfile = optarg; break;
+		case 'v': o->version = true; break;
+		case 'o': add_fuse_opt(o, optarg); break;
+		case 's': break;
+		case OPT_ENABLE_CFS: return refuse(err, "--enable-cfs", "CPU limits from CFS quota");
+		case OPT_ENABLE_PIDFD: break;
+		case OPT_ENABLE_CGROUP: return refuse(err, "--enable-cgroup", "legacy cgroupfs view");
+		case OPT_RUNTIME_DIR: o->runtime_dir = optarg; break;
+		case OPT_VIEW_FROM:
+			if (!strcmp(optarg, "init"))
+				o->view_from = VIEW_FROM_INIT;
+			else if (!strcmp(optarg, "reader"))
+				o->view_from = VIEW_FROM_READER;
+			else {
+				sb_printf(err, "--view-from takes 'init' or 'reader', not '%s'", optarg);
+				return 1;
+			}
+			break;
+		case ':':
+			sb_printf(err, "option %s needs an argument", argv[optind - 1]);
+			return 1;
+		default:
+			sb_printf(err, "unknown option %s (see --help)", argv[optind - 1]);
+			return 1;
+		}
+	}
+	if (o->help || o->version)
+		return 0;
+	if (optind >= argc) {
+		sb_puts(err, "missing MOUNTPOINT (see --help)");
+		return 1;
+	}
+	if (optind + 1 < argc) {
+		sb_printf(err, "unexpected argument '%s' after MOUNTPOINT", argv[optind + 1]);
+		return 1;
+	}
+	o->mountpoint = argv[optind];
+	if (!o->pidfile)
+		o->pidfile = o->pidfile_owned = xasprintf("%s/cviewfs.pid", o->runtime_dir);
+	return 0;
+}
+
+void options_free(struct options *o)
+{
+	sb_free(&o->fuse_opts);
+	free(o->pidfile_owned);
+	o->pidfile_owned = NULL;
+}

@@ -1,0 +1,368 @@
+#include "reader/reader.h"
+#include "host/host.h"
+#include "util/fileio.h"
+#include "util/log.h"
+#include "util/parse.h"
+#include "util/strbuf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Linux 6.9+: translate a pid of a given pid namespace into ours. */
+#ifndef NS_GET_TGID_FROM_PIDNS
+#define NS_GET_TGID_FROM_PIDNS _IOR(NSIO, 0x7, int)
+#endif
+
+struct init_entry {
+	struct init_entry *next;
+	ino_t pidns;
+	pid_t pid;
+	uint64_t start_ticks;
+	int pidfd; /* -1 when pidfds are unavailable */
+};
+
+#define CACHE_BUCKETS 256
+/* Past this many cached namespaces, dead entries are swept on insert. */
+#define CACHE_SWEEP_AT 1024
+
+static struct {
+	enum view_from rule;
+	ino_t own_pidns;
+	pthread_mutex_t lock;
+	struct init_entry *bucket[CACHE_BUCKETS];
+	unsigned count;
+} rd = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static ino_t pidns_of(const char *pid_str)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/ns/pid", pid_str);
+	if (fstatat(host()->proc_fd, path, &st, 0) < 0)
+		return 0;
+	return st.st_ino;
+}
+
+static ino_t pidns_of_pid(pid_t pid)
+{
+	char s[24];
+	snprintf(s, sizeof(s), "%d", (int)pid);
+	return pidns_of(s);
+}
+
+void reader_init(enum view_from rule)
+{
+	rd.rule = rule;
+	rd.own_pidns = pidns_of("self");
+}
+
+static void entry_free(struct init_entry *e)
+{
+	if (e->pidfd >= 0)
+		close(e->pidfd);
+	free(e);
+}
+
+void reader_fini(void)
+{
+	pthread_mutex_lock(&rd.lock);
+	for (int b = 0; b < CACHE_BUCKETS; b++) {
+		while (rd.bucket[b]) {
+			struct init_entry *e = rd.bucket[b];
+			rd.bucket[b] = e->next;
+			entry_free(e);
+		}
+	}
+	rd.count = 0;
+	pthread_mutex_unlock(&rd.lock);
+}
+
+unsigned reader_cache_size(void)
+{
+	return rd.count;
+}
+
+bool status_nspid_last(const char *status, pid_t *out)
+{
+	const char *line = find_line(status, "NSpid", ":");
+	if (!line)
+		return false;
+	const char *p = line + strlen("NSpid:");
+	const char *eol = strchrnul(p, '\n');
+	long last = -1;
+	while (p < eol) {
+		char *end;
+		while (p < eol && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p >= eol)
+			break;
+		errno = 0;
+		long v = strtol(p, &end, 10);
+		if (end == p || errno || v <= 0)
+			return false;
+		last = v;
+		p = end;
+	}
+	if (last <= 0)
+		return false;
+	*out = (pid_t)last;
+	return true;
+}
+
+static int read_proc_of(pid_t pid, const char *file, struct strbuf *out)
+{
+	char rel[64];
+	snprintf(rel, sizeof(rel), "%d/%s", (int)pid, file);
+	return host_read_proc(rel, out);
+}
+
+static bool start_ticks_of(pid_t pid, uint64_t *out)
+{
+	struct strbuf buf = STRBUF_INIT;
+	bool ok = read_proc_of(pid, "stat", &buf) == 0 && proc_stat_field(sb_str(&buf), 22, out);
+	sb_free(&buf);
+	return ok;
+}
+
+static bool ppid_of(pid_t pid, pid_t *out)
+{
+	struct strbuf buf = STRBUF_INIT;
+	uint64_t v = 0;
+	bool ok = read_proc_of(pid, "status", &buf) == 0 && meminfo_get(sb_str(&buf), "PPid", &v);
+	sb_free(&buf);
+	*out = (pid_t)v;
+	return ok && v > 0;
+}
+
+/* Is pid the init (pid 1) of pid namespace ns? */
+static bool is_init_of(pid_t pid, ino_t ns)
+{
+	struct strbuf buf = STRBUF_INIT;
+	pid_t inner;
+	bool ok = pidns_of_pid(pid) == ns && read_proc_of(pid, "status", &buf) == 0 &&
+		  status_nspid_last(sb_str(&buf), &inner) && inner == 1;
+	sb_free(&buf);
+	return ok;
+}
+
+/* Host pid of the init of the namespace `reader` lives in. Cheapest first:
+ * the nsfs ioctl (Linux 6.9+), then the reader's ancestors (processes
+ * entered with setns have a parent outside, so this can stop short), then a
+ * scan of /proc. The result is cached, so the scan is paid once per
+ * container. */
+static pid_t find_init(pid_t reader, ino_t ns)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "%d/ns/pid", (int)reader);
+	int nsfd = openat(host()->proc_fd, path, O_RDONLY | O_CLOEXEC);
+	if (nsfd >= 0) {
+		int pid = ioctl(nsfd, NS_GET_TGID_FROM_PIDNS, 1);
+		close(nsfd);
+		if (pid > 0 && is_init_of(pid, ns))
+			return pid;
+	}
+
+	for (pid_t p = reader; p > 1 && pidns_of_pid(p) == ns;) {
+		if (is_init_of(p, ns))
+			return p;
+		if (!ppid_of(p, &p))
+			break;
+	}
+
+	int dfd = openat(host()->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = dfd >= 0 ? fdopendir(dfd) : NULL;
+	pid_t found = 0;
+	if (!dir) {
+		if (dfd >= 0)
+			close(dfd);
+		return 0;
+	}
+	for (struct dirent *de; !found && (de = readdir(dir));) {
+		char *end;
+		long v = strtol(de->d_name, &end, 10);
+		if (*end || v <= 0)
+			continue;
+		if (is_init_of((pid_t)v, ns))
+			found = (pid_t)v;
+	}
+	closedir(dir);
+	return found;
+}
+
+/* True while the cached process is the one that was cached. */
+static bool entry_alive(const struct init_entry *e)
+{
+	if (e->pidfd >= 0) {
+		/* A pidfd becomes readable when its process exits. */
+		struct pollfd pfd = { .fd = e->pidfd, .events = POLLIN };
+		return poll(&pfd, 1, 0) == 0;
+	}
+	uint64_t ticks;
+	return start_ticks_of(e->pid, &ticks) && ticks == e->start_ticks;
+}
+
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	if (!host()->fixture)
+		return (int)syscall(SYS_pidfd_open, pid, 0);
+#endif
+	(void)pid;
+	return -1;
+}
+
+static struct init_entry **bucket_of(ino_t ns)
+{
+	return &rd.bucket[ns % CACHE_BUCKETS];
+}
+
+static void sweep_dead_locked(void)
+{
+	for (int b = 0; b < CACHE_BUCKETS; b++) {
+		for (struct init_entry **pp = &rd.bucket[b]; *pp;) {
+			struct init_entry *e = *pp;
+			if (entry_alive(e)) {
+				pp = &e->next;
+				continue;
+			}
+			*pp = e->next;
+			entry_free(e);
+			rd.count--;
+		}
+	}
+}
+
+static void cache_drop(ino_t ns, pid_t pid)
+{
+	pthread_mutex_lock(&rd.lock);
+	for (struct init_entry **pp = bucket_of(ns); *pp; pp = &(*pp)->next) {
+		if ((*pp)->pidns == ns && (*pp)->pid == pid) {
+			struct init_entry *e = *pp;
+			*pp = e->next;
+			entry_free(e);
+			rd.count--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&rd.lock);
+}
+
+/* The init of namespace ns, from the cache or found afresh. */
+static int lookup_init(pid_t reader, ino_t ns, pid_t *pid, uint64_t *ticks, int *pidfd)
+{
+	pthread_mutex_lock(&rd.lock);
+	for (struct init_entry **pp = bucket_of(ns); *pp; pp = &(*pp)->next) {
+		struct init_entry *e = *pp;
+		if (e->pidns != ns)
+			continue;
+		if (entry_alive(e)) {
+			*pid = e->pid;
+			*ticks = e->start_ticks;
+			*pidfd = e->pidfd >= 0 ? fcntl(e->pidfd, F_DUPFD_CLOEXEC, 0) : -1;
+			pthread_mutex_unlock(&rd.lock);
+			return 0;
+		}
+		*pp = e->next;
+		entry_free(e);
+		rd.count--;
+		break;
+	}
+	pthread_mutex_unlock(&rd.lock);
+
+	/* Found outside the lock: a /proc scan must not stall other readers. */
+	pid_t init = find_init(reader, ns);
+	if (init <= 0)
+		return -ESRCH;
+	struct init_entry *e = xcalloc(1, sizeof(*e));
+	e->pidns = ns;
+	e->pid = init;
+	e->pidfd = open_pidfd(init);
+	if (!start_ticks_of(init, &e->start_ticks) || !is_init_of(init, ns)) {
+		entry_free(e);
+		return -ESRCH;
+	}
+	*pid = e->pid;
+	*ticks = e->start_ticks;
+	*pidfd = e->pidfd >= 0 ? fcntl(e->pidfd, F_DUPFD_CLOEXEC, 0) : -1;
+
+	pthread_mutex_lock(&rd.lock);
+	if (rd.count >= CACHE_SWEEP_AT)
+		sweep_dead_locked();
+	e->next = *bucket_of(ns);
+	*bucket_of(ns) = e;
+	rd.count++;
+	pthread_mutex_unlock(&rd.lock);
+	return 0;
+}
+
+static int read_paths(pid_t pid, struct cg_paths *out)
+{
+	struct strbuf buf = STRBUF_INIT;
+	int r = read_proc_of(pid, "cgroup", &buf);
+	if (r == 0 && !cg_paths_parse(sb_str(&buf), out))
+		r = -EINVAL;
+	sb_free(&buf);
+	if (r == 0)
+		cg_paths_strip_init_scope(out);
+	return r;
+}
+
+int reader_resolve(pid_t reader, struct reader_view *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (reader <= 0)
+		return -ESRCH; /* the reader is not visible from our pid namespace */
+
+	ino_t ns = pidns_of_pid(reader);
+	if (!ns)
+		return -ESRCH;
+	out->host_pidns = ns == rd.own_pidns;
+	if (out->host_pidns || rd.rule == VIEW_FROM_READER) {
+		out->pid = reader;
+		if (!start_ticks_of(reader, &out->start_ticks))
+			return -ESRCH;
+		return read_paths(reader, &out->cg);
+	}
+
+	/* Two tries: a cached init may die between validation and the read of
+	 * its cgroup file; then the namespace's new init is looked up. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		pid_t init;
+		uint64_t ticks;
+		int pidfd;
+		int r = lookup_init(reader, ns, &init, &ticks, &pidfd);
+		if (r < 0)
+			return r;
+		r = read_paths(init, &out->cg);
+		/* Checked after the read: the file read was the cached process's. */
+		struct init_entry probe = { .pid = init, .start_ticks = ticks, .pidfd = pidfd };
+		bool same = entry_alive(&probe);
+		if (pidfd >= 0)
+			close(pidfd);
+		if (r == 0 && same) {
+			out->pid = init;
+			out->start_ticks = ticks;
+			return 0;
+		}
+		cg_paths_free(&out->cg);
+		cache_drop(ns, init);
+	}
+	return -ESRCH;
+}
+
+void reader_view_free(struct reader_view *v)
+{
+	cg_paths_free(&v->cg);
+}

@@ -1,0 +1,43 @@
+/* Who is reading: from the pid of a FUSE request to the container whose view
+ * it gets.
+ *
+ * Default rule (lxcfs's): the cgroup of the init (pid 1) of the reader's pid
+ * namespace, with a trailing /init.scope removed; a reader in the daemon's
+ * own pid namespace gets its own cgroup. The alternative rule
+ * (VIEW_FROM_READER) always uses the reader's own cgroup, for pods whose pid
+ * namespace is shared with a pause container.
+ *
+ * Inits are cached by pid-namespace inode. An entry is trusted only while
+ * its process is provably the same one: through a pidfd when the kernel has
+ * them, else by its start time. */
+#ifndef CVIEWFS_READER_H
+#define CVIEWFS_READER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+
+enum view_from { VIEW_FROM_INIT, VIEW_FROM_READER };
+
+struct reader_view {
+	pid_t pid;              /* host pid whose cgroup gives the view */
+	bool host_pidns;        /* reader shares the daemon's pid namespace */
+	uint64_t start_ticks;   /* start time of `pid` (clock ticks after boot) */
+	struct cg_paths cg;     /* init.scope already stripped */
+};
+
+void reader_init(enum view_from rule);
+void reader_fini(void);
+/* 0, or -errno when the reader (or its init) cannot be found; then the
+ * caller serves host content. */
+int reader_resolve(pid_t reader, struct reader_view *out);
+void reader_view_free(struct reader_view *v);
+
+/* Exposed for tests: the last pid of the "NSpid:" line of a status file. */
+bool status_nspid_last(const char *status, pid_t *out);
+/* Exposed for tests: number of cached namespaces. */
+unsigned reader_cache_size(void);
+
+#endif
