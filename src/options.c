@@ -21,7 +21,7 @@ void options_usage(const char *prog)
 	       "(a drop-in for lxcfs: `%s /var/lib/lxcfs`).\n"
 	       "\n"
 	       "Options:\n"
-	       "  -d, --debug            log debug messages and every FUSE request\n"
+	       "  -d, --debug            log debug messages and every FUSE request (implies -f)\n"
 	       "  -f, --foreground       stay in the foreground, log to stderr\n"
 	       "  -h, --help             show this help\n"
 	       "  -l, --enable-loadavg   per-container loadavg (not in this version: refused)\n"
@@ -85,7 +85,7 @@ int options_parse(int argc, char **argv, struct options *o, struct strbuf *err)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":dfhnluzp:vo:s", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': o->debug = true; break;
+		case 'd': o->debug = o->foreground = true; break; /* as fuse's -d */
 		case 'f': o->foreground = true; break;
 		case 'h':
 		case 'n': o->help = true; break; /* lxcfs also takes -n */

@@ -329,15 +329,16 @@ int reader_resolve(pid_t reader, struct reader_view *out)
 	if (!ns)
 		return -ESRCH;
 	out->host_pidns = ns == rd.own_pidns;
-	if (out->host_pidns || rd.rule == VIEW_FROM_READER) {
+	if (out->host_pidns) {
+		/* The host's processes: their own cgroup; uptime is the host's. */
 		out->pid = reader;
-		if (!start_ticks_of(reader, &out->start_ticks))
-			return -ESRCH;
 		return read_paths(reader, &out->cg);
 	}
 
-	/* Two tries: a cached init may die between validation and the read of
-	 * its cgroup file; then the namespace's new init is looked up. */
+	/* The init gives the container's age in every mode, and its cgroup in
+	 * the default one. Two tries: a cached init may die between validation
+	 * and the read of its cgroup file; then the new init is looked up. */
+	pid_t cg_owner = rd.rule == VIEW_FROM_READER ? reader : 0;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		pid_t init;
 		uint64_t ticks;
@@ -345,18 +346,20 @@ int reader_resolve(pid_t reader, struct reader_view *out)
 		int r = lookup_init(reader, ns, &init, &ticks, &pidfd);
 		if (r < 0)
 			return r;
-		r = read_paths(init, &out->cg);
-		/* Checked after the read: the file read was the cached process's. */
+		r = read_paths(cg_owner ? cg_owner : init, &out->cg);
+		/* Checked after the read: what was read belongs to the cached process. */
 		struct init_entry probe = { .pid = init, .start_ticks = ticks, .pidfd = pidfd };
 		bool same = entry_alive(&probe);
 		if (pidfd >= 0)
 			close(pidfd);
 		if (r == 0 && same) {
-			out->pid = init;
+			out->pid = cg_owner ? cg_owner : init;
 			out->start_ticks = ticks;
 			return 0;
 		}
 		cg_paths_free(&out->cg);
+		if (cg_owner && r < 0)
+			return r; /* the reader itself is gone */
 		cache_drop(ns, init);
 	}
 	return -ESRCH;

@@ -24,7 +24,9 @@ enum view_from { VIEW_FROM_INIT, VIEW_FROM_READER };
 struct reader_view {
 	pid_t pid;              /* host pid whose cgroup gives the view */
 	bool host_pidns;        /* reader shares the daemon's pid namespace */
-	uint64_t start_ticks;   /* start time of `pid` (clock ticks after boot) */
+	/* Start of the init of the reader's pid namespace, in clock ticks
+	 * after boot: the container's age (0 for host readers). */
+	uint64_t start_ticks;
 	struct cg_paths cg;     /* init.scope already stripped */
 };
 

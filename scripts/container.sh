@@ -1,0 +1,84 @@
+# Shell functions to make a throwaway "container": a cgroup with limits plus
+# new pid and mount namespaces whose /proc files are cviewfs's. Works on
+# cgroup v1, hybrid and v2 hosts. Sourced by scripts/demo.
+#
+#   ctr_create NAME MEM_BYTES CPU_QUOTA_US CPUS    make the cgroups
+#   ctr_run NAME MNT CMD...                         run CMD inside, MNT's files bound
+#   ctr_remove NAME                                 remove the cgroups (idempotent)
+#
+# v1: memory cgroups go under the caller's own memory cgroup, the others at
+# /sys/fs/cgroup/<ctrl>/NAME. v2: under a dedicated parent cviewfs.ctr.
+
+CG=/sys/fs/cgroup
+
+ctr_is_v2() { [ -f "$CG/cgroup.controllers" ]; }
+
+ctr_v1_dirs() { # NAME -> the cgroup directories it uses, one per line
+	own_mem=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup)
+	echo "$CG/memory${own_mem%/}/$1"
+	for c in cpu cpuacct cpuset pids; do
+		[ -d "$CG/$c" ] && echo "$CG/$c/$1"
+	done
+	return 0
+}
+
+ctr_create() { # NAME MEM_BYTES CPU_QUOTA_US CPUS
+	name=$1 mem=$2 quota=$3 cpus=$4
+	if ctr_is_v2; then
+		parent=$CG/cviewfs.ctr
+		for c in memory cpu cpuset; do
+			grep -qw "$c" "$CG/cgroup.subtree_control" ||
+				echo "+$c" > "$CG/cgroup.subtree_control" || return 1
+		done
+		mkdir -p "$parent"
+		echo "+memory +cpu +cpuset" > "$parent/cgroup.subtree_control" || return 1
+		mkdir "$parent/$name" || return 1
+		echo "$mem" > "$parent/$name/memory.max"
+		echo "$quota 100000" > "$parent/$name/cpu.max"
+		echo "$cpus" > "$parent/$name/cpuset.cpus"
+		return 0
+	fi
+	for d in $(ctr_v1_dirs "$name"); do
+		mkdir "$d" || return 1
+		case $d in
+		*/memory/*) echo "$mem" > "$d/memory.limit_in_bytes" ;;
+		*/cpu/*) echo "$quota" > "$d/cpu.cfs_quota_us" ;;
+		*/cpuset/*)
+			echo "$cpus" > "$d/cpuset.cpus"
+			cat "$CG/cpuset/cpuset.mems" > "$d/cpuset.mems" ;;
+		esac
+	done
+}
+
+ctr_join() { # NAME PID
+	if ctr_is_v2; then
+		echo "$2" > "$CG/cviewfs.ctr/$1/cgroup.procs"
+	else
+		for d in $(ctr_v1_dirs "$1"); do echo "$2" > "$d/cgroup.procs"; done
+	fi
+}
+
+ctr_run() { # NAME MNT CMD...
+	name=$1 mnt=$2
+	shift 2
+	# The shell joins the cgroups, then becomes pid 1 of a new pid namespace
+	# whose private mount namespace has cviewfs's files over /proc's.
+	CTR_MNT=$mnt sh -c '
+		. "$0"; ctr_join "$1" $$; shift
+		exec unshare --pid --mount --fork --mount-proc sh -c "
+			for f in meminfo cpuinfo stat uptime loadavg swaps diskstats; do
+				mount --bind \"\$CTR_MNT/proc/\$f\" /proc/\$f
+			done
+			mount --bind \"\$CTR_MNT/sys/devices/system/cpu\" /sys/devices/system/cpu
+			exec \"\$@\"" sh "$@"' "$CTR_LIB" "$name" "$@"
+}
+
+ctr_remove() { # NAME
+	if ctr_is_v2; then
+		rmdir "$CG/cviewfs.ctr/$1" 2>/dev/null
+		rmdir "$CG/cviewfs.ctr" 2>/dev/null
+	else
+		for d in $(ctr_v1_dirs "$1"); do rmdir "$d" 2>/dev/null; done
+	fi
+	return 0
+}
