@@ -120,6 +120,8 @@ int main(int argc, char **argv)
 		.cg = &cg,
 		.swap_disabled = o.swap_disabled,
 		.zswap_disabled = o.zswap_disabled,
+		.use_cfs = o.use_cfs,
+		.cpuinfo_flat = o.cpuinfo_flat,
 	});
 	tree_build();
 

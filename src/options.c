@@ -11,6 +11,7 @@ enum {
 	OPT_ENABLE_CGROUP,
 	OPT_RUNTIME_DIR,
 	OPT_VIEW_FROM,
+	OPT_CPUINFO_TOPOLOGY,
 };
 
 void options_usage(const char *prog)
@@ -32,10 +33,13 @@ void options_usage(const char *prog)
 	       "  -o OPT[,OPT...]        extra FUSE mount options\n"
 	       "  -s                     accepted for lxcfs compatibility, ignored\n"
 	       "  -v, --version          print the version\n"
-	       "      --enable-cfs       limit CPUs by CFS quota (not in this version: refused)\n"
+	       "      --enable-cfs       also limit the visible CPUs to ceil(CFS quota / period)\n"
 	       "      --enable-pidfd     accepted; pidfds are used whenever the kernel has them\n"
 	       "      --enable-cgroup    legacy cgroupfs view (not in this version: refused)\n"
 	       "      --runtime-dir DIR  directory of the default pid file (default /run)\n"
+	       "      --cpuinfo-topology host|flat\n"
+	       "                         cpuinfo topology fields: as the host's (default, as\n"
+	       "                         lxcfs) or each CPU its own socket (as openEuler's lxcfs)\n"
 	       "      --view-from WHO    whose cgroup a reader sees: 'init' (default: the init\n"
 	       "                         of the reader's pid namespace, as lxcfs) or 'reader'\n"
 	       "                         (the reader's own cgroup; for pods sharing a pid\n"
@@ -74,6 +78,7 @@ int options_parse(int argc, char **argv, struct options *o, struct strbuf *err)
 		{ "enable-cgroup", no_argument, NULL, OPT_ENABLE_CGROUP },
 		{ "runtime-dir", required_argument, NULL, OPT_RUNTIME_DIR },
 		{ "view-from", required_argument, NULL, OPT_VIEW_FROM },
+		{ "cpuinfo-topology", required_argument, NULL, OPT_CPUINFO_TOPOLOGY },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -96,7 +101,7 @@ int options_parse(int argc, char **argv, struct options *o, struct strbuf *err)
 		case 'v': o->version = true; break;
 		case 'o': add_fuse_opt(o, optarg); break;
 		case 's': break;
-		case OPT_ENABLE_CFS: return refuse(err, "--enable-cfs", "CPU limits from CFS quota");
+		case OPT_ENABLE_CFS: o->use_cfs = true; break;
 		case OPT_ENABLE_PIDFD: break;
 		case OPT_ENABLE_CGROUP: return refuse(err, "--enable-cgroup", "legacy cgroupfs view");
 		case OPT_RUNTIME_DIR: o->runtime_dir = optarg; break;
@@ -110,6 +115,13 @@ int options_parse(int argc, char **argv, struct options *o, struct strbuf *err)
 				return 1;
 			}
 			break;
+		case OPT_CPUINFO_TOPOLOGY:
+			if (!strcmp(optarg, "host") || !strcmp(optarg, "flat")) {
+				o->cpuinfo_flat = !strcmp(optarg, "flat");
+				break;
+			}
+			sb_printf(err, "--cpuinfo-topology takes 'host' or 'flat', not '%s'", optarg);
+			return 1;
 		case ':':
 			sb_printf(err, "option %s needs an argument", argv[optind - 1]);
 			return 1;

@@ -14,6 +14,8 @@ struct options {
 	bool version;        /* -v */
 	bool swap_disabled;  /* -u */
 	bool zswap_disabled; /* -z */
+	bool use_cfs;        /* --enable-cfs */
+	bool cpuinfo_flat;   /* --cpuinfo-topology=flat */
 	enum view_from view_from;
 	const char *pidfile; /* -p; default <runtime dir>/cviewfs.pid */
 	const char *runtime_dir;

@@ -143,4 +143,27 @@ bool cg_read_cpus(const struct cgroups *cg, const struct cg_paths *p, struct cpu
 /* Total CPU time the container has used, in nanoseconds. */
 bool cg_read_cpu_usage_ns(const struct cgroups *cg, const struct cg_paths *p, uint64_t *ns);
 
+/* CPUs the CFS quota allows (quota/period), the minimum over the cgroup and
+ * its ancestors; 0 when no level has a quota. False when unknown. */
+bool cg_read_cpu_quota(const struct cgroups *cg, const struct cg_paths *p, double *cpus);
+
+/* CPU time by kind, per host CPU where the kernel splits it (v1
+ * cpuacct.usage_all), else totals only (v2 cpu.stat). */
+struct cg_cpu_times {
+	bool percpu;
+	unsigned ncpu;       /* entries of user_ns/system_ns, indexed by host CPU */
+	uint64_t *user_ns;
+	uint64_t *system_ns;
+	uint64_t user_ns_total;
+	uint64_t system_ns_total;
+};
+
+bool cg_read_cpu_times(const struct cgroups *cg, const struct cg_paths *p, struct cg_cpu_times *out);
+void cg_cpu_times_free(struct cg_cpu_times *t);
+/* Pure parsers behind cg_read_cpu_times (used by tests). */
+bool cpuacct_usage_all_parse(const char *text, struct cg_cpu_times *out);
+bool cpu_stat_v2_parse(const char *text, struct cg_cpu_times *out);
+/* "max 100000" / "50000 100000" (v2 cpu.max) into CPUs; 0 for max. */
+bool cpu_max_parse(const char *text, double *cpus);
+
 #endif

@@ -7,11 +7,14 @@
 #include "util/fileio.h"
 #include "util/parse.h"
 #include "util/strbuf.h"
+#include "view/cpustat.h"
+#include "view/cpuview.h"
 
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static struct files_config config;
 static atomic_int virtualizing = 1;
@@ -56,16 +59,47 @@ static bool begin_view(const struct vfile *vf, pid_t reader, struct strbuf *out,
 	return false;
 }
 
-/* The CPUs the container sees; the host's online CPUs when unknown. */
-static void visible_cpus(const struct reader_view *view, struct cpumask *cpus)
+static void host_online(struct cpumask *cpus)
 {
-	if (cg_read_cpus(config.cg, &view->cg, cpus))
-		return;
 	struct strbuf buf = STRBUF_INIT;
 	if (read_file_at(host()->sys_cpu_fd, "online", true, &buf) < 0 ||
 	    !cpumask_parse(sb_str(&buf), cpus) || !cpumask_weight(cpus))
 		cpumask_set(cpus, 0);
 	sb_free(&buf);
+}
+
+/* The one place that decides which CPUs a container sees. */
+static void view_cpus(const struct reader_view *view, struct cpu_view *out)
+{
+	struct cpumask cpuset = CPUMASK_INIT;
+	double quota = 0;
+
+	if (!cg_read_cpus(config.cg, &view->cg, &cpuset))
+		host_online(&cpuset);
+	if (config.use_cfs && !cg_read_cpu_quota(config.cg, &view->cg, &quota))
+		quota = 0;
+	cpu_view_build(&cpuset, quota, !view->host_pidns, out);
+	cpumask_free(&cpuset);
+}
+
+static void host_cpu_view(struct cpu_view *out)
+{
+	struct cpumask online = CPUMASK_INIT;
+	host_online(&online);
+	cpu_view_build(&online, 0, false, out);
+	cpumask_free(&online);
+}
+
+void files_cpu_view(pid_t reader, struct cpu_view *out)
+{
+	struct reader_view view;
+
+	if (files_virtualizing() && reader_resolve(reader, &view) == 0) {
+		view_cpus(&view, out);
+		reader_view_free(&view);
+	} else {
+		host_cpu_view(out);
+	}
 }
 
 static int show_meminfo(const struct vfile *vf, pid_t reader, struct strbuf *out)
@@ -139,13 +173,13 @@ static int show_uptime(const struct vfile *vf, pid_t reader, struct strbuf *out)
 		reader_view_free(&view);
 		return show_host(vf, reader, out);
 	}
-	struct cpumask cpus = CPUMASK_INIT;
+	struct cpu_view cpus = CPU_VIEW_INIT;
 	uint64_t used_ns = 0;
-	visible_cpus(&view, &cpus);
+	view_cpus(&view, &cpus);
 	struct uptime_input in = {
 		.now = host_boottime_now(),
 		.start = (double)view.start_ticks / (double)host()->clk_tck,
-		.ncpus = cpumask_weight(&cpus),
+		.ncpus = cpus.n,
 	};
 	/* A container left in the root cpuacct group has no CPU time of its
 	 * own: the root's is the whole host's. */
@@ -162,40 +196,179 @@ static int show_uptime(const struct vfile *vf, pid_t reader, struct strbuf *out)
 	}
 	sb_reset(out);
 	render_uptime(out, &in);
-	cpumask_free(&cpus);
+	cpu_view_free(&cpus);
 	reader_view_free(&view);
 	return 0;
 }
 
-static int show_cpu_online(const struct vfile *vf, pid_t reader, struct strbuf *out)
+/* online, possible and present: the shown CPUs. */
+static int show_cpu_list(const struct vfile *vf, pid_t reader, struct strbuf *out)
+{
+	struct cpu_view cpus = CPU_VIEW_INIT;
+	struct cpumask shown = CPUMASK_INIT;
+
+	if (!files_virtualizing())
+		return show_host(vf, reader, out);
+	files_cpu_view(reader, &cpus);
+	cpu_view_shown_mask(&cpus, &shown);
+	sb_reset(out);
+	render_cpulist(out, &shown);
+	cpumask_free(&shown);
+	cpu_view_free(&cpus);
+	return 0;
+}
+
+static int show_cpu_offline(const struct vfile *vf, pid_t reader, struct strbuf *out)
+{
+	if (!files_virtualizing())
+		return show_host(vf, reader, out);
+	sb_reset(out);
+	sb_putc(out, '\n');
+	return 0;
+}
+
+static int show_cpu_online_one(const struct vfile *vf, pid_t reader, struct strbuf *out)
+{
+	(void)vf, (void)reader;
+	sb_reset(out);
+	sb_puts(out, "1\n");
+	return 0;
+}
+
+const struct vfile vfile_cpu_online_one = { "sys/devices/system/cpu/cpuN", "online",
+					    show_cpu_online_one, NULL, true };
+
+static int show_cpuinfo(const struct vfile *vf, pid_t reader, struct strbuf *out)
 {
 	struct reader_view view;
 	int ret = 0;
 
 	if (!begin_view(vf, reader, out, &view, &ret))
 		return ret;
-	struct cpumask cpus = CPUMASK_INIT;
-	visible_cpus(&view, &cpus);
-	sb_reset(out);
-	render_cpulist(out, &cpus);
-	cpumask_free(&cpus);
+	struct strbuf host_text = STRBUF_INIT;
+	ret = host_read_proc("cpuinfo", &host_text);
+	if (ret == 0) {
+		struct cpu_view cpus = CPU_VIEW_INIT;
+		view_cpus(&view, &cpus);
+		sb_reset(out);
+		render_cpuinfo(out, sb_str(&host_text), &cpus, config.cpuinfo_flat && !view.host_pidns);
+		cpu_view_free(&cpus);
+	}
+	sb_free(&host_text);
 	reader_view_free(&view);
-	return 0;
+	return ret;
+}
+
+static uint64_t ns_to_ticks(uint64_t ns)
+{
+	return ns / 1000 * (uint64_t)host()->clk_tck / 1000000;
+}
+
+static double monotonic_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The key of a container's CPU accounting: its cpuacct (or v2) cgroup. */
+static char *cpustat_key(const struct reader_view *view)
+{
+	struct cg_loc loc;
+	if (!cg_locate(config.cg, &view->cg, CG_CPUACCT, &loc) &&
+	    !cg_locate(config.cg, &view->cg, CG_CPU, &loc))
+		return NULL;
+	return xasprintf("v%d:%s", loc.version, loc.path);
+}
+
+/* Folds this read into the container's accounting and renders. */
+static void render_stat_for(struct strbuf *out, const char *host_stat, const char *key,
+			    const struct cpu_view *cpus, const struct cg_cpu_times *t)
+{
+	unsigned n = cpus->n;
+	uint64_t *ticks = xcalloc(n, sizeof(uint64_t));
+	uint64_t *user = xcalloc(n, sizeof(uint64_t));
+	uint64_t *sys = xcalloc(n, sizeof(uint64_t));
+	struct cpustat_times *shown = xcalloc(n, sizeof(*shown));
+	struct cpustat_times sum;
+
+	for (unsigned k = 0; k < n; k++) {
+		unsigned h = cpus->host_cpu[k];
+		proc_stat_cpu_ticks(host_stat, h, &ticks[k]);
+		if (t->percpu && h < t->ncpu) {
+			user[k] = ns_to_ticks(t->user_ns[h]);
+			sys[k] = ns_to_ticks(t->system_ns[h]);
+		}
+	}
+	struct cpustat_sample sample = {
+		.n = n,
+		.host_cpu = cpus->host_cpu,
+		.host_ticks = ticks,
+		.percpu = t->percpu,
+		.user = user,
+		.system = sys,
+		.user_total = ns_to_ticks(t->user_ns_total),
+		.system_total = ns_to_ticks(t->system_ns_total),
+	};
+	struct cpustat_state *st = cpustat_acquire(key, monotonic_now());
+	cpustat_advance(st, &sample, shown, &sum);
+	cpustat_release(st);
+
+	struct stat_procs procs = { .known = false };
+	render_stat(out, host_stat, n, cpus->shown, shown, &sum, &procs);
+	free(ticks);
+	free(user);
+	free(sys);
+	free(shown);
+}
+
+static int show_stat(const struct vfile *vf, pid_t reader, struct strbuf *out)
+{
+	struct reader_view view;
+	int ret = 0;
+
+	if (!begin_view(vf, reader, out, &view, &ret))
+		return ret;
+	/* A reader in the root cpuacct group has the host's CPU time. */
+	char *key = cg_is_root(config.cg, &view.cg, CG_CPUACCT) ? NULL : cpustat_key(&view);
+	struct cg_cpu_times times;
+	if (!key || !cg_read_cpu_times(config.cg, &view.cg, &times)) {
+		free(key);
+		reader_view_free(&view);
+		return show_host(vf, reader, out);
+	}
+	struct strbuf host_text = STRBUF_INIT;
+	ret = host_read_proc("stat", &host_text);
+	if (ret == 0) {
+		struct cpu_view cpus = CPU_VIEW_INIT;
+		view_cpus(&view, &cpus);
+		sb_reset(out);
+		render_stat_for(out, sb_str(&host_text), key, &cpus, &times);
+		cpu_view_free(&cpus);
+	}
+	sb_free(&host_text);
+	cg_cpu_times_free(&times);
+	free(key);
+	reader_view_free(&view);
+	return ret;
 }
 
 const struct vfile vfiles[] = {
-	{ "proc", "cpuinfo", show_host, "cpuinfo", false },
+	{ "proc", "cpuinfo", show_cpuinfo, "cpuinfo", true },
 	{ "proc", "diskstats", show_host, "diskstats", false },
 	{ "proc", "loadavg", show_host, "loadavg", false },
 	{ "proc", "meminfo", show_meminfo, "meminfo", true },
 	{ "proc", "partitions", show_host, "partitions", false },
 	{ "proc", "slabinfo", show_host, "slabinfo", false },
-	{ "proc", "stat", show_host, "stat", false },
+	{ "proc", "stat", show_stat, "stat", true },
 	{ "proc", "swaps", show_swaps, "swaps", true },
 	{ "proc", "uptime", show_uptime, "uptime", true },
 	{ "proc/pressure", "cpu", show_host, "pressure/cpu", false },
 	{ "proc/pressure", "io", show_host, "pressure/io", false },
 	{ "proc/pressure", "memory", show_host, "pressure/memory", false },
-	{ "sys/devices/system/cpu", "online", show_cpu_online, "online", true },
+	{ "sys/devices/system/cpu", "offline", show_cpu_offline, "offline", true },
+	{ "sys/devices/system/cpu", "online", show_cpu_list, "online", true },
+	{ "sys/devices/system/cpu", "possible", show_cpu_list, "possible", true },
+	{ "sys/devices/system/cpu", "present", show_cpu_list, "present", true },
 };
 const size_t nr_vfiles = sizeof(vfiles) / sizeof(vfiles[0]);

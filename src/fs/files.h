@@ -12,6 +12,7 @@
 
 struct strbuf;
 struct cgroups;
+struct cpu_view;
 
 struct vfile {
 	const char *dir;  /* "proc", "proc/pressure", "sys/devices/system/cpu" */
@@ -28,14 +29,22 @@ struct files_config {
 	const struct cgroups *cg;
 	bool swap_disabled;  /* -u */
 	bool zswap_disabled; /* -z */
+	bool use_cfs;        /* --enable-cfs: the CFS quota limits the CPUs */
+	bool cpuinfo_flat;   /* --cpuinfo-topology=flat (openEuler's style) */
 };
 
 extern const struct vfile vfiles[];
 extern const size_t nr_vfiles;
+/* sys/devices/system/cpu/cpuN/online, for every visible CPU. */
+extern const struct vfile vfile_cpu_online_one;
 
 void files_setup(const struct files_config *cfg);
 /* SIGUSR2: off makes every file show the host's content. */
 void files_toggle_virtualization(void);
 bool files_virtualizing(void);
+
+/* The CPUs the reader sees (the host's online CPUs, with their own ids, for
+ * host readers or when nothing is known). */
+void files_cpu_view(pid_t reader, struct cpu_view *out);
 
 #endif

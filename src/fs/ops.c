@@ -14,10 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Virtual paths never change; host entries (CPU hotplug) may. */
-#define STATIC_TIMEOUT 60.0
-#define HOST_TIMEOUT 1.0
-
 /* Per open file: the snapshot readers at later offsets are served from. */
 struct open_file {
 	struct node *node;
@@ -26,9 +22,9 @@ struct open_file {
 	struct strbuf content;
 };
 
-static double timeout_for(const struct node *n)
+static pid_t reader_of(fuse_req_t req)
 {
-	return n->kind == NODE_HOST ? HOST_TIMEOUT : STATIC_TIMEOUT;
+	return fuse_req_ctx(req)->pid;
 }
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
@@ -47,16 +43,16 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	int r = tree_lookup(dir, name, &n);
+	int r = tree_lookup(dir, name, reader_of(req), &n);
 	if (r == 0)
-		r = tree_stat(n, &e.attr);
+		r = tree_stat(n, reader_of(req), &e.attr);
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
 	}
 	e.ino = n->ino;
 	e.generation = 1;
-	e.attr_timeout = e.entry_timeout = timeout_for(n);
+	e.attr_timeout = e.entry_timeout = tree_timeout(n);
 	fuse_reply_entry(req, &e);
 }
 
@@ -66,11 +62,11 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct stat st;
 
 	(void)fi;
-	int r = n ? tree_stat(n, &st) : -ENOENT;
+	int r = n ? tree_stat(n, reader_of(req), &st) : -ENOENT;
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
-		fuse_reply_attr(req, &st, timeout_for(n));
+		fuse_reply_attr(req, &st, tree_timeout(n));
 }
 
 /* Every change is refused: containers get a read-only view. */
@@ -90,9 +86,17 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	ssize_t len = readlinkat(host()->sys_cpu_fd, n->host_rel, target, sizeof(target) - 1);
+	char *rel;
+	int r = tree_host_path(n, reader_of(req), &rel);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	ssize_t len = readlinkat(host()->sys_cpu_fd, rel, target, sizeof(target) - 1);
+	int e = errno;
+	free(rel);
 	if (len < 0) {
-		fuse_reply_err(req, errno);
+		fuse_reply_err(req, e);
 		return;
 	}
 	target[len] = '\0';
@@ -179,7 +183,13 @@ static int render(struct open_file *of, pid_t reader)
 	sb_reset(&of->content);
 	if (n->kind == NODE_VFILE)
 		return n->vf->show(n->vf, reader, &of->content);
-	return read_file_at(host()->sys_cpu_fd, n->host_rel, true, &of->content);
+	char *rel;
+	int r = tree_host_path(n, reader, &rel);
+	if (r < 0)
+		return r;
+	r = read_file_at(host()->sys_cpu_fd, rel, true, &of->content);
+	free(rel);
+	return r;
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -190,7 +200,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	(void)ino;
 	pthread_mutex_lock(&of->lock);
 	if (off == 0 || !of->rendered) {
-		int r = render(of, fuse_req_ctx(req)->pid);
+		int r = render(of, reader_of(req));
 		if (r < 0) {
 			of->rendered = false;
 			pthread_mutex_unlock(&of->lock);
@@ -236,7 +246,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	}
 	/* The listing is taken at opendir so readdir offsets stay stable. */
 	struct dir_list *l = xcalloc(1, sizeof(*l));
-	int r = tree_list(n, l);
+	int r = tree_list(n, reader_of(req), l);
 	if (r < 0) {
 		free(l);
 		fuse_reply_err(req, -r);

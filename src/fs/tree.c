@@ -2,11 +2,13 @@
 #include "fs/files.h"
 #include "host/host.h"
 #include "util/strbuf.h"
+#include "view/cpuview.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,12 +17,16 @@
 /* The directory whose host content shows through. */
 #define HOST_BACKED_DIR "sys/devices/system/cpu"
 #define HASH_BUCKETS 1024
+/* Virtual paths never change; host entries (CPU hotplug) may. */
+#define STATIC_TIMEOUT 60.0
+#define HOST_TIMEOUT 1.0
 
 static struct {
 	pthread_rwlock_t lock;
 	struct node **nodes; /* nodes[ino - 1] */
 	size_t n, cap;
 	struct node *hash[HASH_BUCKETS];
+	struct node *cpu_dir;
 	time_t mount_time;
 } tree = { .lock = PTHREAD_RWLOCK_INITIALIZER };
 
@@ -46,10 +52,11 @@ static struct node *node_add(struct node *parent, const char *name, enum node_ki
 	n->parent = parent ? parent->ino : FUSE_ROOT_ID;
 	n->name = xstrdup(name);
 	n->kind = kind;
+	n->cpu = -1;
 	size_t b = hash_of(n->parent, n->name);
 	n->hash_next = tree.hash[b];
 	tree.hash[b] = n;
-	if (parent && kind != NODE_HOST) {
+	if (parent && kind != NODE_HOST && !parent->vpath) {
 		parent->kids = xrealloc(parent->kids, (parent->nkids + 1) * sizeof(*parent->kids));
 		parent->kids[parent->nkids++] = n;
 	}
@@ -62,6 +69,14 @@ static struct node *find_locked(fuse_ino_t parent, const char *name)
 		if (n->parent == parent && !strcmp(n->name, name))
 			return n;
 	return NULL;
+}
+
+static struct node *find(fuse_ino_t parent, const char *name)
+{
+	pthread_rwlock_rdlock(&tree.lock);
+	struct node *n = find_locked(parent, name);
+	pthread_rwlock_unlock(&tree.lock);
+	return n;
 }
 
 /* The virtual directory at `path` ("proc/pressure"), created as needed. */
@@ -84,26 +99,28 @@ void tree_build(void)
 {
 	tree.mount_time = time(NULL);
 	node_add(NULL, "", NODE_DIR); /* FUSE_ROOT_ID == 1 */
-	struct node *cpu_dir = mkdir_p(HOST_BACKED_DIR);
-	cpu_dir->host_rel = xstrdup(".");
 	for (size_t i = 0; i < nr_vfiles; i++) {
 		struct node *dir = mkdir_p(vfiles[i].dir);
 		struct node *f = node_add(dir, vfiles[i].name, NODE_VFILE);
 		f->vf = &vfiles[i];
 	}
+	/* Marked host-backed last: its virtual files above are its kids. */
+	tree.cpu_dir = mkdir_p(HOST_BACKED_DIR);
+	tree.cpu_dir->vpath = xstrdup(".");
 }
 
 void tree_destroy(void)
 {
 	for (size_t i = 0; i < tree.n; i++) {
 		free(tree.nodes[i]->name);
-		free(tree.nodes[i]->host_rel);
+		free(tree.nodes[i]->vpath);
 		free(tree.nodes[i]->kids);
 		free(tree.nodes[i]);
 	}
 	free(tree.nodes);
 	tree.nodes = NULL;
 	tree.n = tree.cap = 0;
+	tree.cpu_dir = NULL;
 	memset(tree.hash, 0, sizeof(tree.hash));
 }
 
@@ -118,9 +135,44 @@ struct node *tree_get(fuse_ino_t ino)
 	return n;
 }
 
-static char *host_child_rel(const struct node *dir, const char *name)
+double tree_timeout(const struct node *n)
 {
-	return strcmp(dir->host_rel, ".") ? xasprintf("%s/%s", dir->host_rel, name) : xstrdup(name);
+	if (n->cpu >= 0)
+		return 0; /* differs per reader */
+	return n->kind == NODE_HOST ? HOST_TIMEOUT : STATIC_TIMEOUT;
+}
+
+static bool is_dir(const struct node *n)
+{
+	return n->kind == NODE_DIR || (n->kind == NODE_HOST && n->host_type == S_IFDIR);
+}
+
+/* A "cpuN" directory right under the cpu directory. */
+static bool is_cpu_dir(const struct node *n)
+{
+	return n->cpu >= 0 && n->kind == NODE_HOST && !strchr(n->vpath, '/');
+}
+
+static char *child_vpath(const struct node *dir, const char *name)
+{
+	return strcmp(dir->vpath, ".") ? xasprintf("%s/%s", dir->vpath, name) : xstrdup(name);
+}
+
+int tree_host_path(const struct node *n, pid_t reader, char **rel)
+{
+	if (n->cpu < 0) {
+		*rel = xstrdup(n->vpath);
+		return 0;
+	}
+	struct cpu_view view = CPU_VIEW_INIT;
+	files_cpu_view(reader, &view);
+	int host_cpu = cpu_view_host_of(&view, (unsigned)n->cpu);
+	cpu_view_free(&view);
+	if (host_cpu < 0)
+		return -ENOENT;
+	const char *rest = strchr(n->vpath, '/');
+	*rel = xasprintf("cpu%d%s", host_cpu, rest ? rest : "");
+	return 0;
 }
 
 static bool host_entry_type(const char *rel, mode_t *type)
@@ -134,15 +186,19 @@ static bool host_entry_type(const char *rel, mode_t *type)
 	return *type == S_IFDIR || *type == S_IFREG || *type == S_IFLNK;
 }
 
-/* The node for host entry `name` of a host-backed dir, made on first use. */
-static struct node *intern_host(struct node *dir, const char *name, mode_t type)
+/* The node for entry `name` of a host-backed dir, made on first use. */
+static struct node *intern(struct node *dir, const char *name, enum node_kind kind, mode_t type,
+			   int cpu, const struct vfile *vf)
 {
 	pthread_rwlock_wrlock(&tree.lock);
 	struct node *n = find_locked(dir->ino, name);
 	if (!n) {
-		n = node_add(dir, name, NODE_HOST);
-		n->host_rel = host_child_rel(dir, name);
+		n = node_add(dir, name, kind);
+		n->vpath = child_vpath(dir, name);
 		n->host_type = type;
+		n->cpu = cpu;
+		n->vf = vf;
+		n->interned = true;
 	}
 	pthread_rwlock_unlock(&tree.lock);
 	return n;
@@ -153,44 +209,65 @@ static bool valid_name(const char *name)
 	return *name && strcmp(name, ".") && strcmp(name, "..") && !strchr(name, '/');
 }
 
-int tree_lookup(struct node *dir, const char *name, struct node **out)
+int tree_lookup(struct node *dir, const char *name, pid_t reader, struct node **out)
 {
-	bool is_dir = dir->kind == NODE_DIR || (dir->kind == NODE_HOST && dir->host_type == S_IFDIR);
-	if (!is_dir)
+	if (!is_dir(dir))
 		return -ENOTDIR;
 	if (!valid_name(name))
 		return -ENOENT;
 
-	pthread_rwlock_rdlock(&tree.lock);
-	struct node *n = find_locked(dir->ino, name);
-	pthread_rwlock_unlock(&tree.lock);
-	if (n && n->kind != NODE_HOST) {
+	struct node *n = find(dir->ino, name);
+	if (n && !n->interned) { /* made at start: a virtual file or directory */
 		*out = n;
 		return 0;
 	}
-	if (!dir->host_rel)
+	if (!dir->vpath)
 		return -ENOENT;
 
+	unsigned cpu;
+	if (dir == tree.cpu_dir && cpu_dir_name(name, &cpu)) {
+		/* cpuN exists for a reader who sees a CPU numbered N. */
+		struct cpu_view view = CPU_VIEW_INIT;
+		files_cpu_view(reader, &view);
+		int host_cpu = cpu_view_host_of(&view, cpu);
+		cpu_view_free(&view);
+		if (host_cpu < 0)
+			return -ENOENT;
+		*out = n ? n : intern(dir, name, NODE_HOST, S_IFDIR, (int)cpu, NULL);
+		return 0;
+	}
+	if (is_cpu_dir(dir) && !strcmp(name, "online")) {
+		*out = n ? n : intern(dir, name, NODE_VFILE, S_IFREG, dir->cpu, &vfile_cpu_online_one);
+		return 0;
+	}
+
 	/* Host entries come and go (CPU hotplug): ask the host every time. */
-	char *rel = host_child_rel(dir, name);
+	char *dir_rel, *rel;
+	int r = tree_host_path(dir, reader, &dir_rel);
+	if (r < 0)
+		return r;
+	rel = strcmp(dir_rel, ".") ? xasprintf("%s/%s", dir_rel, name) : xstrdup(name);
+	free(dir_rel);
 	mode_t type;
 	bool exists = host_entry_type(rel, &type);
 	free(rel);
 	if (!exists)
 		return -ENOENT;
-	*out = n ? n : intern_host(dir, name, type);
+	*out = n ? n : intern(dir, name, NODE_HOST, type, dir->cpu, NULL);
 	return 0;
 }
 
-int tree_stat(const struct node *n, struct stat *st)
+static void base_stat(const struct node *n, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = n->ino;
-	st->st_uid = 0;
-	st->st_gid = 0;
 	st->st_atime = st->st_mtime = st->st_ctime = tree.mount_time;
 	st->st_blksize = 4096;
+}
 
+int tree_stat(const struct node *n, pid_t reader, struct stat *st)
+{
+	base_stat(n, st);
 	switch (n->kind) {
 	case NODE_DIR:
 		st->st_mode = S_IFDIR | 0555;
@@ -205,9 +282,16 @@ int tree_stat(const struct node *n, struct stat *st)
 		st->st_atime = st->st_mtime = st->st_ctime = time(NULL);
 		return 0;
 	case NODE_HOST: {
+		char *rel;
 		struct stat hs;
-		if (host()->sys_cpu_fd < 0 || fstatat(host()->sys_cpu_fd, n->host_rel, &hs, AT_SYMLINK_NOFOLLOW) < 0)
-			return -errno;
+		int r = tree_host_path(n, reader, &rel);
+		if (r < 0)
+			return r;
+		r = host()->sys_cpu_fd >= 0 && fstatat(host()->sys_cpu_fd, rel, &hs, AT_SYMLINK_NOFOLLOW) == 0
+			    ? 0 : -ENOENT;
+		free(rel);
+		if (r < 0)
+			return r;
 		st->st_mode = (hs.st_mode & S_IFMT) | (hs.st_mode & 07555);
 		st->st_nlink = hs.st_nlink;
 		st->st_size = hs.st_size;
@@ -220,64 +304,114 @@ int tree_stat(const struct node *n, struct stat *st)
 	return -EIO;
 }
 
-static void list_add(struct dir_list *l, size_t *cap, const char *name, fuse_ino_t ino, mode_t type)
+struct lister {
+	struct dir_list *l;
+	size_t cap;
+};
+
+static bool list_has(const struct dir_list *l, const char *name)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (!strcmp(l->entries[i].name, name))
-			return;
-	if (l->n == *cap) {
-		*cap = *cap ? *cap * 2 : 32;
-		l->entries = xrealloc(l->entries, *cap * sizeof(*l->entries));
+			return true;
+	return false;
+}
+
+static void list_add(struct lister *ls, const char *name, fuse_ino_t ino, mode_t type)
+{
+	struct dir_list *l = ls->l;
+	if (list_has(l, name))
+		return;
+	if (l->n == ls->cap) {
+		ls->cap = ls->cap ? ls->cap * 2 : 32;
+		l->entries = xrealloc(l->entries, ls->cap * sizeof(*l->entries));
 	}
 	l->entries[l->n++] = (struct dir_entry){ xstrdup(name), ino, type };
 }
 
-int tree_list(struct node *dir, struct dir_list *out)
+/* The reader's cpuN directories, in order. */
+static void list_cpu_dirs(struct lister *ls, struct node *dir, pid_t reader)
 {
-	size_t cap = 0;
-	bool is_dir = dir->kind == NODE_DIR || (dir->kind == NODE_HOST && dir->host_type == S_IFDIR);
+	struct cpu_view view = CPU_VIEW_INIT;
+	char name[24];
 
-	memset(out, 0, sizeof(*out));
-	if (!is_dir)
-		return -ENOTDIR;
-	list_add(out, &cap, ".", dir->ino, S_IFDIR);
-	list_add(out, &cap, "..", dir->parent, S_IFDIR);
-	for (unsigned i = 0; i < dir->nkids; i++) {
-		struct node *k = dir->kids[i];
-		list_add(out, &cap, k->name, k->ino, k->kind == NODE_VFILE ? S_IFREG : S_IFDIR);
+	files_cpu_view(reader, &view);
+	for (unsigned k = 0; k < view.n; k++) {
+		snprintf(name, sizeof(name), "cpu%u", view.shown[k]);
+		struct node *n = find(dir->ino, name);
+		if (!n)
+			n = intern(dir, name, NODE_HOST, S_IFDIR, (int)view.shown[k], NULL);
+		list_add(ls, name, n->ino, S_IFDIR);
 	}
-	if (!dir->host_rel || host()->sys_cpu_fd < 0)
-		return 0;
+	cpu_view_free(&view);
+}
 
-	int fd = openat(host()->sys_cpu_fd, dir->host_rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+/* The host directory's entries, except the ones this directory replaces. */
+static int list_host(struct lister *ls, struct node *dir, pid_t reader)
+{
+	char *rel;
+	int r = tree_host_path(dir, reader, &rel);
+	if (r < 0)
+		return r;
+	int fd = host()->sys_cpu_fd < 0 ? -1
+		 : openat(host()->sys_cpu_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
-		int e = errno;
+		r = host()->sys_cpu_fd < 0 ? 0 : -errno;
 		if (fd >= 0)
 			close(fd);
-		dir_list_free(out);
-		return -e;
+		free(rel);
+		return r;
 	}
 	for (struct dirent *de; (de = readdir(d));) {
-		if (!valid_name(de->d_name))
+		unsigned cpu;
+		if (!valid_name(de->d_name) || list_has(ls->l, de->d_name))
 			continue;
+		if (dir == tree.cpu_dir && cpu_dir_name(de->d_name, &cpu))
+			continue; /* the reader's own cpuN are listed instead */
 		mode_t type;
-		char *rel = host_child_rel(dir, de->d_name);
-		bool ok = host_entry_type(rel, &type);
-		free(rel);
+		char *child = strcmp(rel, ".") ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+		bool ok = host_entry_type(child, &type);
+		free(child);
 		if (!ok)
 			continue;
-		pthread_rwlock_rdlock(&tree.lock);
-		struct node *n = find_locked(dir->ino, de->d_name);
-		pthread_rwlock_unlock(&tree.lock);
-		if (n && n->kind != NODE_HOST)
-			continue; /* a virtual file replaces the host's */
+		struct node *n = find(dir->ino, de->d_name);
 		if (!n)
-			n = intern_host(dir, de->d_name, type);
-		list_add(out, &cap, de->d_name, n->ino, type);
+			n = intern(dir, de->d_name, NODE_HOST, type, dir->cpu, NULL);
+		list_add(ls, de->d_name, n->ino, type);
 	}
 	closedir(d);
+	free(rel);
 	return 0;
+}
+
+int tree_list(struct node *dir, pid_t reader, struct dir_list *out)
+{
+	struct lister ls = { out, 0 };
+
+	memset(out, 0, sizeof(*out));
+	if (!is_dir(dir))
+		return -ENOTDIR;
+	list_add(&ls, ".", dir->ino, S_IFDIR);
+	list_add(&ls, "..", dir->parent, S_IFDIR);
+	for (unsigned i = 0; i < dir->nkids; i++) {
+		struct node *k = dir->kids[i];
+		list_add(&ls, k->name, k->ino, k->kind == NODE_VFILE ? S_IFREG : S_IFDIR);
+	}
+	if (!dir->vpath)
+		return 0;
+	if (dir == tree.cpu_dir)
+		list_cpu_dirs(&ls, dir, reader);
+	if (is_cpu_dir(dir)) {
+		struct node *online = find(dir->ino, "online");
+		if (!online)
+			online = intern(dir, "online", NODE_VFILE, S_IFREG, dir->cpu, &vfile_cpu_online_one);
+		list_add(&ls, "online", online->ino, S_IFREG);
+	}
+	int r = list_host(&ls, dir, reader);
+	if (r < 0)
+		dir_list_free(out);
+	return r;
 }
 
 void dir_list_free(struct dir_list *l)

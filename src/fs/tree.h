@@ -1,6 +1,14 @@
 /* The inode tree. Virtual directories and files are created once from the
  * vfiles table; sys/devices/system/cpu is also backed by the host's
  * directory, whose entries become nodes the first time they are looked up.
+ *
+ * The cpuN entries there depend on who reads: a container sees cpu0..n-1
+ * for its visible CPUs, and cpuK's subtree shows the host directory of the
+ * K-th visible CPU. Such nodes keep their path as the reader sees it
+ * ("cpu1/topology/core_id") and are translated per request; they are
+ * served with zero cache timeouts, because the kernel's dentry cache is
+ * shared by all readers.
+ *
  * Nodes are never freed: their number is bounded by the host's sysfs tree,
  * and inode numbers stay stable for the life of the mount. */
 #ifndef CVIEWFS_TREE_H
@@ -9,6 +17,7 @@
 #include <fuse_lowlevel.h>
 #include <stdbool.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 struct vfile;
 
@@ -24,9 +33,12 @@ struct node {
 	char *name;
 	enum node_kind kind;
 	const struct vfile *vf; /* NODE_VFILE */
-	/* Path relative to the host's sys cpu directory: for NODE_HOST, and
-	 * for a NODE_DIR that mirrors a host directory ("." for the top). */
-	char *host_rel;
+	/* Path under sys/devices/system/cpu as readers see it ("." for the
+	 * directory itself): for NODE_HOST, the cpu directory, and the
+	 * per-CPU online files. */
+	char *vpath;
+	int cpu; /* the shown N of a path under "cpuN", else -1 */
+	bool interned; /* made on lookup under the cpu directory, not at start */
 	mode_t host_type; /* NODE_HOST: S_IFDIR, S_IFREG or S_IFLNK */
 	struct node **kids; /* virtual children of a NODE_DIR */
 	unsigned nkids;
@@ -48,11 +60,16 @@ void tree_build(void);
 void tree_destroy(void);
 /* NULL for an unknown inode. */
 struct node *tree_get(fuse_ino_t ino);
-/* 0 and *out, or -errno. */
-int tree_lookup(struct node *dir, const char *name, struct node **out);
-int tree_stat(const struct node *n, struct stat *st);
+/* Cache timeout for the node's entry and attributes. */
+double tree_timeout(const struct node *n);
+/* 0 and *out, or -errno; `reader` is the requesting pid. */
+int tree_lookup(struct node *dir, const char *name, pid_t reader, struct node **out);
+int tree_stat(const struct node *n, pid_t reader, struct stat *st);
 /* ".", "..", then the entries, without duplicates. */
-int tree_list(struct node *dir, struct dir_list *out);
+int tree_list(struct node *dir, pid_t reader, struct dir_list *out);
 void dir_list_free(struct dir_list *l);
+/* The host path (relative to the host's sys cpu directory) behind a node
+ * for this reader: 0 and a malloc'd *rel, or -ENOENT if it cannot see it. */
+int tree_host_path(const struct node *n, pid_t reader, char **rel);
 
 #endif

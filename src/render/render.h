@@ -48,6 +48,35 @@ struct uptime_input {
 
 void render_uptime(struct strbuf *out, const struct uptime_input *in);
 
+/* ---- cpuinfo.c ---- */
+
+struct cpu_view;
+
+/* Only the blocks of the visible CPUs, in view order, "processor" renumbered
+ * 0..n-1; other fields as the host's. Handles x86 and arm64 ("processor"
+ * blocks) and s390x ("processor N:" lines, "# processors", "cpu number"
+ * blocks). With flat_topology (openEuler's style) each CPU also claims to be
+ * its own socket: physical id k, siblings 1, core id 0, cpu cores 1. */
+void render_cpuinfo(struct strbuf *out, const char *host_cpuinfo, const struct cpu_view *view,
+		    bool flat_topology);
+
+/* ---- stat.c ---- */
+
+struct cpustat_times;
+
+struct stat_procs {
+	bool known;
+	unsigned running, blocked;
+};
+
+/* "cpu" sum line, one "cpu<shown[k]>" line per visible CPU, then the host's
+ * other lines (procs_running/procs_blocked replaced when known). */
+void render_stat(struct strbuf *out, const char *host_stat, unsigned n, const unsigned *shown,
+		 const struct cpustat_times *cpus, const struct cpustat_times *sum,
+		 const struct stat_procs *procs);
+/* Ticks of host CPU `cpu` in /proc/stat text (user..steal); false if absent. */
+bool proc_stat_cpu_ticks(const char *host_stat, unsigned cpu, uint64_t *ticks);
+
 /* ---- cpulist.c ---- */
 
 /* A CPU list file ("0-3,6\n"); an empty set gives "\n". */

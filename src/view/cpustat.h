@@ -1,0 +1,52 @@
+/* Per-container CPU time accounting for /proc/stat.
+ *
+ * Each read gives a sample (the container's CPU time, per host CPU on v1 or
+ * as totals on v2, and the host's ticks on each shown CPU); the state folds
+ * it in and returns the times to show. What is shown only ever grows: a CPU
+ * that moves (cpuset or quota change) continues from where its slot was, a
+ * counter that restarts (cgroup recreated) counts from its new zero, and on
+ * v2 the totals' growth is spread over the shown CPUs so the per-CPU lines
+ * add up to cpu.stat exactly. Idle absorbs whatever the host's CPU did that
+ * the container did not, so user+system+idle advances like wall time.
+ *
+ * States are kept per container key and forgotten once unused for
+ * CPUSTAT_MAX_IDLE seconds. No I/O here. */
+#ifndef CVIEWFS_CPUSTAT_H
+#define CVIEWFS_CPUSTAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CPUSTAT_MAX_IDLE 600.0
+
+struct cpustat_sample {
+	unsigned n;                  /* shown CPUs */
+	const unsigned *host_cpu;    /* [n] host CPU behind each */
+	const uint64_t *host_ticks;  /* [n] host's ticks on it, all states */
+	bool percpu;
+	const uint64_t *user;        /* [n] container ticks on it, when percpu */
+	const uint64_t *system;
+	uint64_t user_total;         /* container ticks, when !percpu */
+	uint64_t system_total;
+};
+
+struct cpustat_times {
+	uint64_t user, system, idle;
+};
+
+struct cpustat_state;
+
+struct cpustat_state *cpustat_state_new(void);
+void cpustat_state_free(struct cpustat_state *st);
+/* Folds s into st; out[0..n-1] gets each shown CPU, *sum the "cpu" line. */
+void cpustat_advance(struct cpustat_state *st, const struct cpustat_sample *s,
+		     struct cpustat_times *out, struct cpustat_times *sum);
+
+/* The state of container `key`, created on first use, locked until
+ * released. `now` is a monotonic time in seconds, for forgetting. */
+struct cpustat_state *cpustat_acquire(const char *key, double now);
+void cpustat_release(struct cpustat_state *st);
+unsigned cpustat_count(void);
+void cpustat_forget_all(void);
+
+#endif
