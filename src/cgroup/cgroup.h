@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct strbuf;
 struct cpumask;
@@ -165,5 +166,22 @@ bool cpuacct_usage_all_parse(const char *text, struct cg_cpu_times *out);
 bool cpu_stat_v2_parse(const char *text, struct cg_cpu_times *out);
 /* "max 100000" / "50000 100000" (v2 cpu.max) into CPUs; 0 for max. */
 bool cpu_max_parse(const char *text, double *cpus);
+
+/* ---- tasks (tasks.c) ---- */
+
+/* The container's threads by scheduler state, over its cgroup and every
+ * cgroup below it. The thread `self_tid` (the reader, which is blocked in
+ * our FUSE read while the kernel would count it as running) counts as
+ * running. False when the task list cannot be read or exceeds `limit`. */
+struct cg_task_counts {
+	unsigned total;
+	unsigned running; /* R */
+	unsigned blocked; /* D */
+};
+
+bool cg_count_tasks(const struct cgroups *cg, const struct cg_paths *p, pid_t self_tid,
+		    unsigned limit, struct cg_task_counts *out);
+/* The state letter of /proc/<tid>/stat text ('R', 'S', 'D', ...), or 0. */
+char proc_stat_state(const char *stat_text);
 
 #endif

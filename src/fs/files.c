@@ -281,8 +281,13 @@ static char *cpustat_key(const struct reader_view *view)
 	return xasprintf("v%d:%s", loc.version, loc.path);
 }
 
+/* Counting threads costs a /proc read each: past this, procs_running and
+ * procs_blocked stay the host's. */
+#define STAT_MAX_TASKS 20000
+
 /* Folds this read into the container's accounting and renders. */
 static void render_stat_for(struct strbuf *out, const char *host_stat, const char *key,
+			    const struct reader_view *view, pid_t reader,
 			    const struct cpu_view *cpus, const struct cg_cpu_times *t)
 {
 	unsigned n = cpus->n;
@@ -314,7 +319,10 @@ static void render_stat_for(struct strbuf *out, const char *host_stat, const cha
 	cpustat_advance(st, &sample, shown, &sum);
 	cpustat_release(st);
 
+	struct cg_task_counts tasks;
 	struct stat_procs procs = { .known = false };
+	if (cg_count_tasks(config.cg, &view->cg, reader, STAT_MAX_TASKS, &tasks))
+		procs = (struct stat_procs){ true, tasks.running, tasks.blocked };
 	render_stat(out, host_stat, n, cpus->shown, shown, &sum, &procs);
 	free(ticks);
 	free(user);
@@ -343,7 +351,7 @@ static int show_stat(const struct vfile *vf, pid_t reader, struct strbuf *out)
 		struct cpu_view cpus = CPU_VIEW_INIT;
 		view_cpus(&view, &cpus);
 		sb_reset(out);
-		render_stat_for(out, sb_str(&host_text), key, &cpus, &times);
+		render_stat_for(out, sb_str(&host_text), key, &view, reader, &cpus, &times);
 		cpu_view_free(&cpus);
 	}
 	sb_free(&host_text);
