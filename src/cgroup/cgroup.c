@@ -308,3 +308,23 @@ void cg_log_fallback(const struct cg_loc *loc, unsigned up, const char *file, co
 	free(subject);
 	free(where);
 }
+
+int cg_read_unified(const struct cgroups *cg, const struct cg_paths *p, const char *file,
+		    struct strbuf *out)
+{
+	if (cg->v2_fd < 0 || !safe_path(p->v2) || !strcmp(p->v2, "/"))
+		return -ENOENT; /* the root's pressure is the host's */
+	struct cg_loc loc = { .fd = cg->v2_fd, .version = 2, .path = p->v2, .ctrl = CG_CPU };
+	return cg_read_file(&loc, 0, file, out);
+}
+
+int cg_read_slabinfo(const struct cgroups *cg, const struct cg_paths *p, struct strbuf *out)
+{
+	struct cg_loc loc;
+	if (!cg_locate(cg, p, CG_MEMORY, &loc) || loc.version != 1 || !strcmp(loc.path, "/"))
+		return -ENOENT;
+	int r = cg_read_file(&loc, 0, "memory.kmem.slabinfo", out);
+	if (r == 0 && out->len == 0)
+		r = -ENODATA;
+	return r;
+}

@@ -167,6 +167,17 @@ bool cpu_stat_v2_parse(const char *text, struct cg_cpu_times *out);
 /* "max 100000" / "50000 100000" (v2 cpu.max) into CPUs; 0 for max. */
 bool cpu_max_parse(const char *text, double *cpus);
 
+/* ---- files served as they are (cgroup.c) ---- */
+
+/* Reads `file` ("cpu.pressure") of the container's cgroup in the unified
+ * hierarchy: on v2 hosts, and on hybrid hosts where the container has a
+ * cgroup of its own there. 0, or -errno (-ENOENT when there is none). */
+int cg_read_unified(const struct cgroups *cg, const struct cg_paths *p, const char *file,
+		    struct strbuf *out);
+/* v1 memory.kmem.slabinfo of the container; -ENODATA when the kernel keeps
+ * none (the file exists but is empty on recent kernels). */
+int cg_read_slabinfo(const struct cgroups *cg, const struct cg_paths *p, struct strbuf *out);
+
 /* ---- tasks (tasks.c) ---- */
 
 /* The container's threads by scheduler state, over its cgroup and every

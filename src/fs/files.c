@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -361,19 +362,58 @@ static int show_stat(const struct vfile *vf, pid_t reader, struct strbuf *out)
 	return ret;
 }
 
+/* A container file served as it is when the container has one (pressure,
+ * slabinfo), else the host's. */
+static int show_cgroup_or_host(const struct vfile *vf, pid_t reader, struct strbuf *out,
+			       int (*read)(const struct vfile *vf, const struct cg_paths *p,
+					   struct strbuf *out))
+{
+	struct reader_view view;
+	int ret = 0;
+
+	if (!begin_view(vf, reader, out, &view, &ret))
+		return ret;
+	ret = read(vf, &view.cg, out);
+	reader_view_free(&view);
+	return ret == 0 ? 0 : show_host(vf, reader, out);
+}
+
+static int read_pressure(const struct vfile *vf, const struct cg_paths *p, struct strbuf *out)
+{
+	char file[32];
+	snprintf(file, sizeof(file), "%s.pressure", vf->name); /* cpu, io, memory */
+	return cg_read_unified(config.cg, p, file, out);
+}
+
+static int show_pressure(const struct vfile *vf, pid_t reader, struct strbuf *out)
+{
+	return show_cgroup_or_host(vf, reader, out, read_pressure);
+}
+
+static int read_slabinfo(const struct vfile *vf, const struct cg_paths *p, struct strbuf *out)
+{
+	(void)vf;
+	return cg_read_slabinfo(config.cg, p, out);
+}
+
+static int show_slabinfo(const struct vfile *vf, pid_t reader, struct strbuf *out)
+{
+	return show_cgroup_or_host(vf, reader, out, read_slabinfo);
+}
+
 const struct vfile vfiles[] = {
 	{ "proc", "cpuinfo", show_cpuinfo, "cpuinfo", true },
 	{ "proc", "diskstats", show_host, "diskstats", false },
 	{ "proc", "loadavg", show_host, "loadavg", false },
 	{ "proc", "meminfo", show_meminfo, "meminfo", true },
 	{ "proc", "partitions", show_host, "partitions", false },
-	{ "proc", "slabinfo", show_host, "slabinfo", false },
+	{ "proc", "slabinfo", show_slabinfo, "slabinfo", true },
 	{ "proc", "stat", show_stat, "stat", true },
 	{ "proc", "swaps", show_swaps, "swaps", true },
 	{ "proc", "uptime", show_uptime, "uptime", true },
-	{ "proc/pressure", "cpu", show_host, "pressure/cpu", false },
-	{ "proc/pressure", "io", show_host, "pressure/io", false },
-	{ "proc/pressure", "memory", show_host, "pressure/memory", false },
+	{ "proc/pressure", "cpu", show_pressure, "pressure/cpu", true },
+	{ "proc/pressure", "io", show_pressure, "pressure/io", true },
+	{ "proc/pressure", "memory", show_pressure, "pressure/memory", true },
 	{ "sys/devices/system/cpu", "offline", show_cpu_offline, "offline", true },
 	{ "sys/devices/system/cpu", "online", show_cpu_list, "online", true },
 	{ "sys/devices/system/cpu", "possible", show_cpu_list, "possible", true },
