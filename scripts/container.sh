@@ -2,7 +2,7 @@
 # new pid and mount namespaces whose /proc files are cviewfs's. Works on
 # cgroup v1, hybrid and v2 hosts. Sourced by scripts/demo.
 #
-#   ctr_create NAME MEM_BYTES CPU_QUOTA_US CPUS    make the cgroups
+#   ctr_create NAME MEM_BYTES CPU_QUOTA_US CPUS    make the cgroups (quota "max": none)
 #   ctr_run NAME MNT CMD...                         run CMD inside, MNT's files bound
 #   ctr_remove NAME                                 remove the cgroups (idempotent)
 #
@@ -34,7 +34,7 @@ ctr_create() { # NAME MEM_BYTES CPU_QUOTA_US CPUS
 		echo "+memory +cpu +cpuset" > "$parent/cgroup.subtree_control" || return 1
 		mkdir "$parent/$name" || return 1
 		echo "$mem" > "$parent/$name/memory.max"
-		echo "$quota 100000" > "$parent/$name/cpu.max"
+		echo "$quota 100000" > "$parent/$name/cpu.max" # "max 100000" is no quota
 		echo "$cpus" > "$parent/$name/cpuset.cpus"
 		return 0
 	fi
@@ -42,12 +42,23 @@ ctr_create() { # NAME MEM_BYTES CPU_QUOTA_US CPUS
 		mkdir "$d" || return 1
 		case $d in
 		*/memory/*) echo "$mem" > "$d/memory.limit_in_bytes" ;;
-		*/cpu/*) echo "$quota" > "$d/cpu.cfs_quota_us" ;;
+		*/cpu/*) [ "$quota" = max ] && quota=-1; echo "$quota" > "$d/cpu.cfs_quota_us" ;;
 		*/cpuset/*)
 			echo "$cpus" > "$d/cpuset.cpus"
 			cat "$CG/cpuset/cpuset.mems" > "$d/cpuset.mems" ;;
 		esac
 	done
+}
+
+ctr_set_cpus() { # NAME CPUS QUOTA: change a running container's limits
+	if ctr_is_v2; then
+		echo "$2" > "$CG/cviewfs.ctr/$1/cpuset.cpus"
+		echo "$3 100000" > "$CG/cviewfs.ctr/$1/cpu.max"
+	else
+		echo "$2" > "$CG/cpuset/$1/cpuset.cpus"
+		q=$3; [ "$q" = max ] && q=-1
+		echo "$q" > "$CG/cpu/$1/cpu.cfs_quota_us"
+	fi
 }
 
 ctr_join() { # NAME PID

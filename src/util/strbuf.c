@@ -74,6 +74,9 @@ void sb_reserve(struct strbuf *sb, size_t extra)
 		cap *= 2;
 	sb->buf = xrealloc(sb->buf, cap);
 	sb->cap = cap;
+	/* Keep it a C string from the first allocation on: a read of an empty
+	 * file adds nothing and must still leave "". */
+	sb->buf[sb->len] = '\0';
 }
 
 void sb_append(struct strbuf *sb, const char *data, size_t n)
