@@ -4,6 +4,7 @@
 #include "daemon.h"
 #include "fs/files.h"
 #include "fs/ops.h"
+#include "fs/sampler.h"
 #include "fs/tree.h"
 #include "host/host.h"
 #include "options.h"
@@ -122,6 +123,7 @@ int main(int argc, char **argv)
 		.zswap_disabled = o.zswap_disabled,
 		.use_cfs = o.use_cfs,
 		.cpuinfo_flat = o.cpuinfo_flat,
+		.loadavg = o.loadavg,
 	});
 	tree_build();
 
@@ -146,11 +148,17 @@ int main(int argc, char **argv)
 	if (!o.foreground)
 		log_setup(true, o.debug);
 	pidfile_write(pidfd);
+	/* Threads only after daemonizing: fork keeps just the calling one. */
+	if (o.loadavg && sampler_start(&cg) < 0) {
+		sb_puts(&err, "cannot start the loadavg sampler");
+		goto out_unmount;
+	}
 	log_info("serving %s (cgroup layout %s, pid %ld)", o.mountpoint, cg_layout_name(cg.layout),
 		 (long)getpid());
 
 	status = serve(se) == 0 ? 0 : 1;
 	log_info("unmounting %s", o.mountpoint);
+	sampler_stop();
 
 out_unmount:
 	fuse_session_unmount(se);

@@ -25,7 +25,7 @@ void options_usage(const char *prog)
 	       "  -d, --debug            log debug messages and every FUSE request (implies -f)\n"
 	       "  -f, --foreground       stay in the foreground, log to stderr\n"
 	       "  -h, --help             show this help\n"
-	       "  -l, --enable-loadavg   per-container loadavg (not in this version: refused)\n"
+	       "  -l, --enable-loadavg   per-container load averages in proc/loadavg\n"
 	       "  -u, --disable-swap     containers see no swap\n"
 	       "  -z, --disable-zswap    containers see Zswap/Zswapped as 0\n"
 	       "  -p, --pidfile FILE     pid file, locked while running\n"
@@ -94,7 +94,7 @@ int options_parse(int argc, char **argv, struct options *o, struct strbuf *err)
 		case 'f': o->foreground = true; break;
 		case 'h':
 		case 'n': o->help = true; break; /* lxcfs also takes -n */
-		case 'l': return refuse(err, "-l/--enable-loadavg", "per-container loadavg");
+		case 'l': o->loadavg = true; break;
 		case 'u': o->swap_disabled = true; break;
 		case 'z': o->zswap_disabled = true; break;
 		case 'p': o->pidfile = optarg; break;
@@ -103,7 +103,8 @@ int options_parse(int argc, char **argv, struct options *o, struct strbuf *err)
 		case 's': break;
 		case OPT_ENABLE_CFS: o->use_cfs = true; break;
 		case OPT_ENABLE_PIDFD: break;
-		case OPT_ENABLE_CGROUP: return refuse(err, "--enable-cgroup", "legacy cgroupfs view");
+		case OPT_ENABLE_CGROUP:
+			return refuse(err, "--enable-cgroup", "legacy cgroupfs view");
 		case OPT_RUNTIME_DIR: o->runtime_dir = optarg; break;
 		case OPT_VIEW_FROM:
 			if (!strcmp(optarg, "init"))

@@ -15,6 +15,7 @@ struct options {
 	bool swap_disabled;  /* -u */
 	bool zswap_disabled; /* -z */
 	bool use_cfs;        /* --enable-cfs */
+	bool loadavg;        /* -l */
 	bool cpuinfo_flat;   /* --cpuinfo-topology=flat */
 	enum view_from view_from;
 	const char *pidfile; /* -p; default <runtime dir>/cviewfs.pid */

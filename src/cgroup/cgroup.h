@@ -192,6 +192,24 @@ struct cg_task_counts {
 
 bool cg_count_tasks(const struct cgroups *cg, const struct cg_paths *p, pid_t self_tid,
 		    unsigned limit, struct cg_task_counts *out);
+/* A string naming the cgroup cg_count_tasks counts for this container (for
+ * keeping per-container state), and counting by that name later. */
+char *cg_tasks_key(const struct cgroups *cg, const struct cg_paths *p);
+bool cg_count_tasks_key(const struct cgroups *cg, const char *key, pid_t self_tid, unsigned limit,
+			struct cg_task_counts *out);
+/* Runnable + uninterruptible threads of the cgroup named by a
+ * cg_tasks_key, the way the load-average sampler needs them: through
+ * taskstats (cgstats, v1) when `cs` is usable, else through /proc. */
+struct cgstats {
+	int sock;
+	unsigned short family;
+};
+int cgstats_open(struct cgstats *cs);
+void cgstats_close(struct cgstats *cs);
+/* Counts over the cgroup at dirfd and those below it. 0 or -errno. */
+int cgstats_count_active(struct cgstats *cs, int dirfd, uint64_t *active);
+bool cg_count_active_key(const struct cgroups *cg, struct cgstats *cs, const char *key,
+			 uint64_t *active);
 /* The state letter of /proc/<tid>/stat text ('R', 'S', 'D', ...), or 0. */
 char proc_stat_state(const char *stat_text);
 

@@ -89,24 +89,17 @@ static bool count_dir(struct counter *c, int dirfd, unsigned depth)
 	return ok;
 }
 
-bool cg_count_tasks(const struct cgroups *cg, const struct cg_paths *p, pid_t self_tid,
-		    unsigned limit, struct cg_task_counts *out)
+static bool count_at(const struct cg_loc *loc, pid_t self_tid, unsigned limit,
+		     struct cg_task_counts *out)
 {
-	struct cg_loc loc;
-
 	memset(out, 0, sizeof(*out));
-	/* Any v1 hierarchy lists the same threads; prefer the ones runtimes
-	 * always configure. */
-	if (!cg_locate(cg, p, CG_CPUACCT, &loc) && !cg_locate(cg, p, CG_PIDS, &loc) &&
-	    !cg_locate(cg, p, CG_MEMORY, &loc))
-		return false;
-	char *rel = strcmp(loc.path, "/") ? xstrdup(loc.path + 1) : xstrdup(".");
-	int dirfd = openat(loc.fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char *rel = strcmp(loc->path, "/") ? xstrdup(loc->path + 1) : xstrdup(".");
+	int dirfd = openat(loc->fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	free(rel);
 	if (dirfd < 0)
 		return false;
 	struct counter c = {
-		.list_file = loc.version == 2 ? "cgroup.threads" : "tasks",
+		.list_file = loc->version == 2 ? "cgroup.threads" : "tasks",
 		.self = self_tid,
 		.limit = limit,
 		.out = out,
@@ -116,4 +109,75 @@ bool cg_count_tasks(const struct cgroups *cg, const struct cg_paths *p, pid_t se
 	sb_free(&c.buf);
 	sb_free(&c.stat);
 	return ok;
+}
+
+/* Any v1 hierarchy lists the same threads; prefer the ones runtimes always
+ * configure. */
+static bool locate_tasks(const struct cgroups *cg, const struct cg_paths *p, struct cg_loc *loc)
+{
+	return cg_locate(cg, p, CG_CPUACCT, loc) || cg_locate(cg, p, CG_PIDS, loc) ||
+	       cg_locate(cg, p, CG_MEMORY, loc);
+}
+
+bool cg_count_tasks(const struct cgroups *cg, const struct cg_paths *p, pid_t self_tid,
+		    unsigned limit, struct cg_task_counts *out)
+{
+	struct cg_loc loc;
+	memset(out, 0, sizeof(*out));
+	return locate_tasks(cg, p, &loc) && count_at(&loc, self_tid, limit, out);
+}
+
+char *cg_tasks_key(const struct cgroups *cg, const struct cg_paths *p)
+{
+	struct cg_loc loc;
+	if (!locate_tasks(cg, p, &loc))
+		return NULL;
+	return xasprintf("%d:%d:%s", loc.version, (int)loc.ctrl, loc.path);
+}
+
+static bool loc_of_key(const struct cgroups *cg, const char *key, struct cg_loc *loc)
+{
+	int version, ctrl, used = 0;
+	if (sscanf(key, "%d:%d:%n", &version, &ctrl, &used) != 2 || !used || ctrl < 0 ||
+	    ctrl >= CG_NR_CONTROLLERS || (version != 1 && version != 2))
+		return false;
+	*loc = (struct cg_loc){
+		.fd = version == 2 ? cg->v2_fd : cg->v1_fd[ctrl],
+		.version = version,
+		.path = key + used,
+		.ctrl = (enum cg_controller)ctrl,
+	};
+	return loc->fd >= 0;
+}
+
+bool cg_count_tasks_key(const struct cgroups *cg, const char *key, pid_t self_tid, unsigned limit,
+			struct cg_task_counts *out)
+{
+	struct cg_loc loc;
+	memset(out, 0, sizeof(*out));
+	return loc_of_key(cg, key, &loc) && count_at(&loc, self_tid, limit, out);
+}
+
+bool cg_count_active_key(const struct cgroups *cg, struct cgstats *cs, const char *key,
+			 uint64_t *active)
+{
+	struct cg_loc loc;
+	if (!loc_of_key(cg, key, &loc))
+		return false;
+	if (loc.version == 1 && cs && cs->sock >= 0) {
+		char *rel = strcmp(loc.path, "/") ? xstrdup(loc.path + 1) : xstrdup(".");
+		int dirfd = openat(loc.fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		free(rel);
+		if (dirfd < 0)
+			return false;
+		int r = cgstats_count_active(cs, dirfd, active);
+		close(dirfd);
+		if (r == 0)
+			return true;
+	}
+	struct cg_task_counts c;
+	if (!count_at(&loc, 0, 100000, &c))
+		return false;
+	*active = c.running + c.blocked;
+	return true;
 }

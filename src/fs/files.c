@@ -8,9 +8,14 @@
 #include "util/parse.h"
 #include "util/strbuf.h"
 #include "view/cpustat.h"
+#include "view/loadavg.h"
+#include "fs/sampler.h"
 #include "view/cpuview.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -401,10 +406,79 @@ static int show_slabinfo(const struct vfile *vf, pid_t reader, struct strbuf *ou
 	return show_cgroup_or_host(vf, reader, out, read_slabinfo);
 }
 
+/* The newest pid of the container, as numbered there: the highest entry of
+ * the container's own procfs, which lists its pid namespace's processes.
+ * (The kernel prints the last pid allocated, which may have exited since;
+ * its ns_last_pid answers for the reader's namespace, not the file's.) */
+static long container_last_pid(const struct reader_view *view)
+{
+	char rel[64];
+	long last = -1;
+
+	if (view->host_pidns)
+		return -1;
+	snprintf(rel, sizeof(rel), "%d/root/proc", (int)view->pid);
+	int fd = openat(host()->proc_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	for (struct dirent *de; (de = readdir(d));) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (!*end && pid > last)
+			last = pid;
+	}
+	closedir(d);
+	return last;
+}
+
+/* The host's "LAST" field, for readers whose namespace's counter cannot be read. */
+static long host_last_pid(void)
+{
+	struct strbuf buf = STRBUF_INIT;
+	long last = 0;
+	if (host_read_proc("loadavg", &buf) == 0) {
+		const char *p = strrchr(sb_str(&buf), ' ');
+		last = p ? strtol(p + 1, NULL, 10) : 0;
+	}
+	sb_free(&buf);
+	return last;
+}
+
+static int show_loadavg(const struct vfile *vf, pid_t reader, struct strbuf *out)
+{
+	struct reader_view view;
+	int ret = 0;
+
+	if (!config.loadavg)
+		return show_host(vf, reader, out);
+	if (!begin_view(vf, reader, out, &view, &ret))
+		return ret;
+	char *key = cg_is_root(config.cg, &view.cg, CG_CPUACCT) ? NULL : cg_tasks_key(config.cg, &view.cg);
+	struct cg_task_counts tasks;
+	if (!key || !cg_count_tasks(config.cg, &view.cg, reader, SAMPLER_MAX_TASKS, &tasks)) {
+		free(key);
+		reader_view_free(&view);
+		return show_host(vf, reader, out);
+	}
+	unsigned long avenrun[3];
+	/* The reader itself is running; the sampler never counts it. */
+	loadavg_read(key, monotonic_now(), (tasks.running ? tasks.running - 1 : 0) + tasks.blocked, avenrun);
+	long last = container_last_pid(&view);
+	sb_reset(out);
+	render_loadavg(out, avenrun, tasks.running, tasks.total, last >= 0 ? last : host_last_pid());
+	free(key);
+	reader_view_free(&view);
+	return 0;
+}
+
 const struct vfile vfiles[] = {
 	{ "proc", "cpuinfo", show_cpuinfo, "cpuinfo", true },
 	{ "proc", "diskstats", show_host, "diskstats", false },
-	{ "proc", "loadavg", show_host, "loadavg", false },
+	{ "proc", "loadavg", show_loadavg, "loadavg", true },
 	{ "proc", "meminfo", show_meminfo, "meminfo", true },
 	{ "proc", "partitions", show_host, "partitions", false },
 	{ "proc", "slabinfo", show_slabinfo, "slabinfo", true },

@@ -31,6 +31,7 @@ struct files_config {
 	bool zswap_disabled; /* -z */
 	bool use_cfs;        /* --enable-cfs: the CFS quota limits the CPUs */
 	bool cpuinfo_flat;   /* --cpuinfo-topology=flat (openEuler's style) */
+	bool loadavg;        /* -l: per-container load averages */
 };
 
 extern const struct vfile vfiles[];

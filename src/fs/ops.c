@@ -16,11 +16,83 @@
 
 /* Per open file: the snapshot readers at later offsets are served from. */
 struct open_file {
+	struct open_file *next; /* in the handle table */
+	uint64_t id;            /* the fh the kernel knows it by */
+	unsigned refs;          /* the table's, plus one per request using it */
 	struct node *node;
 	pthread_mutex_t lock;
 	bool rendered;
 	struct strbuf content;
 };
+
+/* Open files by handle. The kernel may hand a RELEASE to one worker thread
+ * while another still answers a READ of the same file (seen with 1000
+ * concurrent readers), so a handle is looked up and referenced under the
+ * table lock, and freed by whoever drops the last reference. */
+#define HANDLE_BUCKETS 1024
+
+static struct {
+	pthread_mutex_t lock;
+	struct open_file *bucket[HANDLE_BUCKETS];
+	uint64_t next_id;
+} handles = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1 };
+
+static uint64_t handle_add(struct open_file *of)
+{
+	pthread_mutex_lock(&handles.lock);
+	of->id = handles.next_id++;
+	of->refs = 1;
+	struct open_file **b = &handles.bucket[of->id % HANDLE_BUCKETS];
+	of->next = *b;
+	*b = of;
+	pthread_mutex_unlock(&handles.lock);
+	return of->id;
+}
+
+static struct open_file *handle_get(uint64_t id)
+{
+	pthread_mutex_lock(&handles.lock);
+	struct open_file *of = handles.bucket[id % HANDLE_BUCKETS];
+	while (of && of->id != id)
+		of = of->next;
+	if (of)
+		of->refs++;
+	pthread_mutex_unlock(&handles.lock);
+	return of;
+}
+
+static void open_file_free(struct open_file *of)
+{
+	sb_free(&of->content);
+	pthread_mutex_destroy(&of->lock);
+	free(of);
+}
+
+static void handle_put(struct open_file *of)
+{
+	pthread_mutex_lock(&handles.lock);
+	bool last = --of->refs == 0;
+	pthread_mutex_unlock(&handles.lock);
+	if (last)
+		open_file_free(of);
+}
+
+/* Drops the table's reference: the file is freed once no request uses it. */
+static void handle_remove(uint64_t id)
+{
+	pthread_mutex_lock(&handles.lock);
+	struct open_file *of = NULL;
+	for (struct open_file **pp = &handles.bucket[id % HANDLE_BUCKETS]; *pp; pp = &(*pp)->next) {
+		if ((*pp)->id == id) {
+			of = *pp;
+			*pp = of->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&handles.lock);
+	if (of)
+		handle_put(of);
+}
 
 static pid_t reader_of(fuse_req_t req)
 {
@@ -165,15 +237,12 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct open_file *of = xcalloc(1, sizeof(*of));
 	of->node = n;
 	pthread_mutex_init(&of->lock, NULL);
-	fi->fh = (uintptr_t)of;
+	fi->fh = handle_add(of);
 	fi->direct_io = 1;  /* content is per reader: no shared page cache */
 	fi->keep_cache = 0;
 	fi->noflush = 1;    /* nothing to flush: saves a round trip per close */
-	if (fuse_reply_open(req, fi) == -ENOENT) {
-		/* The opener was interrupted; no RELEASE will follow. */
-		pthread_mutex_destroy(&of->lock);
-		free(of);
-	}
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		handle_remove(fi->fh); /* the opener was interrupted: no RELEASE will follow */
 }
 
 static int render(struct open_file *of, pid_t reader)
@@ -195,15 +264,20 @@ static int render(struct open_file *of, pid_t reader)
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
+	struct open_file *of = handle_get(fi->fh);
 
 	(void)ino;
+	if (!of) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
 	pthread_mutex_lock(&of->lock);
 	if (off == 0 || !of->rendered) {
 		int r = render(of, reader_of(req));
 		if (r < 0) {
 			of->rendered = false;
 			pthread_mutex_unlock(&of->lock);
+			handle_put(of);
 			fuse_reply_err(req, -r);
 			return;
 		}
@@ -216,6 +290,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	 * file must not rewrite the buffer while it is being sent. */
 	fuse_reply_buf(req, sb_str(&of->content) + start, n);
 	pthread_mutex_unlock(&of->lock);
+	handle_put(of);
 }
 
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
@@ -227,12 +302,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
-
 	(void)ino;
-	sb_free(&of->content);
-	pthread_mutex_destroy(&of->lock);
-	free(of);
+	handle_remove(fi->fh);
 	fuse_reply_err(req, 0);
 }
 

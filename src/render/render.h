@@ -77,6 +77,12 @@ void render_stat(struct strbuf *out, const char *host_stat, unsigned n, const un
 /* Ticks of host CPU `cpu` in /proc/stat text (user..steal); false if absent. */
 bool proc_stat_cpu_ticks(const char *host_stat, unsigned cpu, uint64_t *ticks);
 
+/* ---- loadavg.c ---- */
+
+/* "0.52 0.31 0.12 R/T LAST" from fixed-point averages (kernel format). */
+void render_loadavg(struct strbuf *out, const unsigned long avenrun[3], unsigned running,
+		    unsigned total, long last_pid);
+
 /* ---- cpulist.c ---- */
 
 /* A CPU list file ("0-3,6\n"); an empty set gives "\n". */

@@ -1,0 +1,155 @@
+#include "view/loadavg.h"
+#include "util/strbuf.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned long calc_load(unsigned long load, unsigned long exp, unsigned long active)
+{
+	unsigned long newload = load * exp + active * (LOADAVG_FIXED_1 - exp);
+	if (active >= load)
+		newload += LOADAVG_FIXED_1 - 1;
+	return newload / LOADAVG_FIXED_1;
+}
+
+void loadavg_step(unsigned long avenrun[3], unsigned active)
+{
+	unsigned long a = (unsigned long)active * LOADAVG_FIXED_1;
+	avenrun[0] = calc_load(avenrun[0], LOADAVG_EXP_1, a);
+	avenrun[1] = calc_load(avenrun[1], LOADAVG_EXP_5, a);
+	avenrun[2] = calc_load(avenrun[2], LOADAVG_EXP_15, a);
+}
+
+void loadavg_format(const unsigned long avenrun[3], char *buf, size_t len)
+{
+	unsigned long v[3];
+	for (int i = 0; i < 3; i++)
+		v[i] = avenrun[i] + LOADAVG_FIXED_1 / 200; /* round to 2 digits */
+#define LOAD_INT(x) ((x) >> LOADAVG_FSHIFT)
+#define LOAD_FRAC(x) LOAD_INT(((x) & (LOADAVG_FIXED_1 - 1)) * 100)
+	snprintf(buf, len, "%lu.%02lu %lu.%02lu %lu.%02lu", LOAD_INT(v[0]), LOAD_FRAC(v[0]),
+		 LOAD_INT(v[1]), LOAD_FRAC(v[1]), LOAD_INT(v[2]), LOAD_FRAC(v[2]));
+}
+
+struct entry {
+	struct entry *next;
+	char *key;
+	double last_read;
+	unsigned long avenrun[3];
+};
+
+#define BUCKETS 1024
+
+static struct {
+	pthread_mutex_t lock;
+	struct entry *bucket[BUCKETS];
+	unsigned count;
+} reg = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static size_t bucket_of(const char *key)
+{
+	size_t h = 5381;
+	for (; *key; key++)
+		h = h * 33 + (unsigned char)*key;
+	return h % BUCKETS;
+}
+
+static struct entry *find_locked(const char *key)
+{
+	for (struct entry *e = reg.bucket[bucket_of(key)]; e; e = e->next)
+		if (!strcmp(e->key, key))
+			return e;
+	return NULL;
+}
+
+bool loadavg_read(const char *key, double now, unsigned active, unsigned long avenrun[3])
+{
+	bool fresh = false;
+
+	pthread_mutex_lock(&reg.lock);
+	struct entry *e = find_locked(key);
+	if (!e) {
+		e = xcalloc(1, sizeof(*e));
+		e->key = xstrdup(key);
+		for (int i = 0; i < 3; i++)
+			e->avenrun[i] = (unsigned long)active * LOADAVG_FIXED_1;
+		size_t b = bucket_of(key);
+		e->next = reg.bucket[b];
+		reg.bucket[b] = e;
+		reg.count++;
+		fresh = true;
+	}
+	e->last_read = now;
+	memcpy(avenrun, e->avenrun, sizeof(e->avenrun));
+	pthread_mutex_unlock(&reg.lock);
+	return fresh;
+}
+
+void loadavg_due(double now, struct loadavg_key_list *out)
+{
+	size_t cap = 0;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&reg.lock);
+	for (size_t b = 0; b < BUCKETS; b++) {
+		for (struct entry **pp = &reg.bucket[b]; *pp;) {
+			struct entry *e = *pp;
+			if (now - e->last_read > LOADAVG_KEEP) {
+				*pp = e->next;
+				free(e->key);
+				free(e);
+				reg.count--;
+				continue;
+			}
+			if (out->n == cap) {
+				cap = cap ? cap * 2 : 64;
+				out->keys = xrealloc(out->keys, cap * sizeof(char *));
+			}
+			out->keys[out->n++] = xstrdup(e->key);
+			pp = &e->next;
+		}
+	}
+	pthread_mutex_unlock(&reg.lock);
+}
+
+void loadavg_key_list_free(struct loadavg_key_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->keys[i]);
+	free(l->keys);
+	memset(l, 0, sizeof(*l));
+}
+
+void loadavg_sample(const char *key, unsigned active)
+{
+	pthread_mutex_lock(&reg.lock);
+	struct entry *e = find_locked(key);
+	if (e)
+		loadavg_step(e->avenrun, active);
+	pthread_mutex_unlock(&reg.lock);
+}
+
+unsigned loadavg_count(void)
+{
+	pthread_mutex_lock(&reg.lock);
+	unsigned n = reg.count;
+	pthread_mutex_unlock(&reg.lock);
+	return n;
+}
+
+void loadavg_forget_all(void)
+{
+	pthread_mutex_lock(&reg.lock);
+	for (size_t b = 0; b < BUCKETS; b++) {
+		while (reg.bucket[b]) {
+			struct entry *e = reg.bucket[b];
+			reg.bucket[b] = e->next;
+			free(e->key);
+			free(e);
+		}
+	}
+	reg.count = 0;
+	pthread_mutex_unlock(&reg.lock);
+}
