@@ -108,7 +108,11 @@ void files_cpu_view(pid_t reader, struct cpu_view *out)
 	}
 }
 
-static int show_meminfo(const struct vfile *vf, pid_t reader, struct strbuf *out)
+/* meminfo and swaps: both render the host's meminfo text and the
+ * container's memory values; a root memory cgroup gets the host's file. */
+static int show_memory(const struct vfile *vf, pid_t reader, struct strbuf *out,
+		       void (*render)(struct strbuf *out, const char *host_meminfo,
+				      const struct cg_memory *mem))
 {
 	struct reader_view view;
 	int ret = 0;
@@ -124,47 +128,44 @@ static int show_meminfo(const struct vfile *vf, pid_t reader, struct strbuf *out
 	if (ret == 0) {
 		struct cg_memory mem;
 		cg_read_memory(config.cg, &view.cg, &mem);
-		struct meminfo_input in = {
-			.host_meminfo = sb_str(&host_text),
-			.mem = &mem,
-			.swap_disabled = config.swap_disabled,
-			.zswap_disabled = config.zswap_disabled,
-		};
 		sb_reset(out);
-		render_meminfo(out, &in);
+		render(out, sb_str(&host_text), &mem);
 	}
 	sb_free(&host_text);
 	reader_view_free(&view);
 	return ret;
 }
 
+static void meminfo_of(struct strbuf *out, const char *host_meminfo, const struct cg_memory *mem)
+{
+	struct meminfo_input in = {
+		.host_meminfo = host_meminfo,
+		.mem = mem,
+		.swap_disabled = config.swap_disabled,
+		.zswap_disabled = config.zswap_disabled,
+	};
+	render_meminfo(out, &in);
+}
+
+static void swaps_of(struct strbuf *out, const char *host_meminfo, const struct cg_memory *mem)
+{
+	struct swap_view sv;
+	uint64_t host_total = 0, host_free = 0;
+
+	meminfo_get(host_meminfo, "SwapTotal", &host_total);
+	meminfo_get(host_meminfo, "SwapFree", &host_free);
+	swap_view_compute(mem, host_total, host_free, config.swap_disabled, &sv);
+	render_swaps(out, &sv);
+}
+
+static int show_meminfo(const struct vfile *vf, pid_t reader, struct strbuf *out)
+{
+	return show_memory(vf, reader, out, meminfo_of);
+}
+
 static int show_swaps(const struct vfile *vf, pid_t reader, struct strbuf *out)
 {
-	struct reader_view view;
-	int ret = 0;
-
-	if (!begin_view(vf, reader, out, &view, &ret))
-		return ret;
-	if (cg_is_root(config.cg, &view.cg, CG_MEMORY)) {
-		reader_view_free(&view);
-		return show_host(vf, reader, out);
-	}
-	struct strbuf host_text = STRBUF_INIT;
-	ret = host_read_proc("meminfo", &host_text);
-	if (ret == 0) {
-		struct cg_memory mem;
-		struct swap_view sv;
-		uint64_t host_total = 0, host_free = 0;
-		meminfo_get(sb_str(&host_text), "SwapTotal", &host_total);
-		meminfo_get(sb_str(&host_text), "SwapFree", &host_free);
-		cg_read_memory(config.cg, &view.cg, &mem);
-		swap_view_compute(&mem, host_total, host_free, config.swap_disabled, &sv);
-		sb_reset(out);
-		render_swaps(out, &sv);
-	}
-	sb_free(&host_text);
-	reader_view_free(&view);
-	return ret;
+	return show_memory(vf, reader, out, swaps_of);
 }
 
 static int show_uptime(const struct vfile *vf, pid_t reader, struct strbuf *out)
