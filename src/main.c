@@ -26,6 +26,14 @@ static void say(const char *msg)
 	(void)r;
 }
 
+static struct fuse_session *session;
+
+static void on_exit_signal(int sig)
+{
+	(void)sig;
+	fuse_session_exit(session);
+}
+
 static void on_sigusr2(int sig)
 {
 	(void)sig;
@@ -41,10 +49,19 @@ static void on_sigusr1(int sig)
 	say("cviewfs: SIGUSR1 (live upgrade) is not supported by this version; ignored\n");
 }
 
-static void install_signals(void)
+static void install_signals(struct fuse_session *se)
 {
 	struct sigaction sa = { .sa_flags = SA_RESTART };
 	sigemptyset(&sa.sa_mask);
+	/* libfuse only replaces a default disposition, but a daemon started
+	 * from a shell's background (or any parent that ignores SIGINT) must
+	 * still stop on SIGTERM and SIGINT. No SA_RESTART: the waits of the
+	 * request loop must see the interruption. */
+	session = se;
+	struct sigaction stop = { .sa_handler = on_exit_signal };
+	sigemptyset(&stop.sa_mask);
+	sigaction(SIGTERM, &stop, NULL);
+	sigaction(SIGINT, &stop, NULL);
 	sa.sa_handler = on_sigusr2;
 	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = on_sigusr1;
@@ -136,7 +153,7 @@ int main(int argc, char **argv)
 		sb_puts(&err, "cannot install signal handlers");
 		goto out_session;
 	}
-	install_signals();
+	install_signals(se);
 	if (fuse_session_mount(se, o.mountpoint) != 0) {
 		sb_printf(&err, "cannot mount on %s (see the message above)", o.mountpoint);
 		goto out_signals;

@@ -1,0 +1,95 @@
+#!/bin/bash
+# The command line as an operator meets it: lxcfs's flags, one clear line
+# and a non-zero exit for every way start-up can fail, the pid file lock,
+# and the signals.
+set -u
+. "$TESTLIB"
+
+# run ARGS...: runs cviewfs to completion; sets OUT (stdout+stderr) and RC.
+run() {
+	OUT=$(timeout 10 "$CVIEWFS" "$@" 2>&1)
+	RC=$?
+}
+
+run -v
+ok "$([ $RC = 0 ] && echo "$OUT" | grep -qE '^cviewfs [0-9]+\.[0-9]+' && echo 1)" "-v prints the version and exits 0"
+run --help
+ok "$([ $RC = 0 ] && echo "$OUT" | grep -q 'Usage: .* MOUNTPOINT' && echo 1)" "--help prints the usage and exits 0"
+
+run
+ok "$([ $RC != 0 ] && [ "$(echo "$OUT" | wc -l)" = 1 ] && echo "$OUT" | grep -q 'missing MOUNTPOINT' && echo 1)" "no mountpoint: one line, non-zero exit ($OUT)"
+run -f "$TMP/nonexistent"
+ok "$([ $RC != 0 ] && echo "$OUT" | grep -q 'does not exist' && echo 1)" "missing mountpoint: clear error ($OUT)"
+touch "$TMP/file"
+run -f "$TMP/file"
+ok "$([ $RC != 0 ] && echo "$OUT" | grep -q 'not a directory' && echo 1)" "mountpoint is a file: clear error ($OUT)"
+run --bogus "$TMP"
+ok "$([ $RC != 0 ] && echo "$OUT" | grep -q 'unknown option --bogus' && echo 1)" "unknown option: clear error ($OUT)"
+run -f --enable-cgroup "$TMP"
+ok "$([ $RC != 0 ] && echo "$OUT" | grep -q 'not supported' && echo 1)" "--enable-cgroup is refused with a message ($OUT)"
+run -f --view-from=somebody "$TMP"
+ok "$([ $RC != 0 ] && echo "$OUT" | grep -q "'init' or 'reader'" && echo 1)" "a bad --view-from value is refused"
+
+# A user who is not root.
+if command -v setpriv >/dev/null; then
+	mkdir -p "$TMP/user-mnt"
+	chmod 755 "$TMP"
+	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$CVIEWFS" -f -p "$TMP/u.pid" "$TMP/user-mnt" 2>&1)
+	RC=$?
+	ok "$([ $RC != 0 ] && echo "$OUT" | grep -q 'must run as root' && echo 1)" "not root: clear error ($OUT)"
+else
+	skip "setpriv not installed"
+fi
+
+# No /dev/fuse (a private mount namespace with an empty /dev).
+OUT=$(unshare -m sh -c "mount -t tmpfs none /dev && exec '$CVIEWFS' -f -p '$TMP/d.pid' '$TMP'" 2>&1)
+RC=$?
+ok "$([ $RC != 0 ] && echo "$OUT" | grep -q '/dev/fuse' && echo 1)" "no /dev/fuse: clear error ($OUT)"
+
+# Start, and everything that must fail while it runs.
+MNT=$TMP/mnt
+start_cviewfs "$MNT" -s --enable-pidfd -u -z
+ok "$(mounted "$MNT" && echo 1)" "-s, --enable-pidfd, -u and -z are accepted"
+ok "$(grep " $MNT " /proc/mounts | grep -q 'fuse.cviewfs ro,' && echo 1)" "mounted read-only as fuse.cviewfs"
+is "$(cat "$MNT.pid")" "$CVIEWFS_PID" "the pid file holds the daemon's pid"
+
+mkdir -p "$TMP/other"
+run -f -p "$MNT.pid" "$TMP/other"
+ok "$([ $RC != 0 ] && echo "$OUT" | grep -q "another instance (pid $CVIEWFS_PID) holds $MNT.pid" && echo 1)" "a second instance on the same pid file refuses ($OUT)"
+run -f -p "$TMP/second.pid" "$MNT"
+ok "$([ $RC != 0 ] && echo "$OUT" | grep -q 'already mounted' && echo 1)" "a second instance on the same mountpoint refuses ($OUT)"
+run -f -p "$TMP/third.pid" -o no_such_option "$TMP/third"
+ok "$([ $RC != 0 ] && ! mounted "$TMP/third" && echo 1)" "an unknown -o option fails cleanly"
+
+# SIGUSR2 toggles host values; SIGUSR1 does not kill.
+name=$(new_ctr 0 max)
+kb() { in_cgroup "$name" awk '/^MemTotal:/ {print $2}' "$MNT/proc/meminfo"; }
+host_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
+is "$(kb)" "262144" "a 256 MiB container sees MemTotal 262144 kB"
+kill -USR2 "$CVIEWFS_PID"
+sleep 0.2
+is "$(kb)" "$host_kb" "after SIGUSR2 it sees the host's MemTotal"
+kill -USR2 "$CVIEWFS_PID"
+sleep 0.2
+is "$(kb)" "262144" "a second SIGUSR2 switches virtualization back on"
+kill -USR1 "$CVIEWFS_PID"
+sleep 0.2
+ok "$(kill -0 "$CVIEWFS_PID" 2>/dev/null && mounted "$MNT" && echo 1)" "SIGUSR1 does not kill the daemon"
+
+for sig in TERM INT; do
+	kill -$sig "$CVIEWFS_PID"
+	wait "$CVIEWFS_PID"
+	RC=$?
+	ok "$([ $RC = 0 ] && ! mounted "$MNT" && [ ! -e "$MNT.pid" ] && echo 1)" "SIG$sig: unmounted, pid file removed, exit 0 (exit $RC)"
+	[ $sig = TERM ] && start_cviewfs "$MNT"
+done
+
+# A killed daemon leaves a dead mount; a new one says what to do.
+start_cviewfs "$MNT"
+kill -KILL "$CVIEWFS_PID"
+wait "$CVIEWFS_PID" 2>/dev/null
+run -f -p "$TMP/after.pid" "$MNT"
+ok "$([ $RC != 0 ] && echo "$OUT" | grep -qE 'dead FUSE mount|already mounted' && echo 1)" "a dead mount at the mountpoint is reported ($OUT)"
+umount -l "$MNT"
+
+done_testing
