@@ -1,0 +1,101 @@
+#!/bin/bash
+# meminfo and swaps from real memory cgroups: what free shows in a limited
+# container, nested limits, memory being used, swap rules, and agreement
+# with Debian's lxcfs where lxcfs is right.
+set -u
+. "$TESTLIB"
+
+MNT=$TMP/mnt
+start_cviewfs "$MNT"
+kb() { awk -v k="$1:" '$1 == k {print $2}'; }
+
+name=$(new_ctr 0-1 max)
+got=$(ctr_run "$name" "$MNT" free -m | awk '/^Mem:/ {print $2}')
+is "$got" "256" "free -m in a 256 MiB container says 256 total"
+meminfo=$(in_cgroup "$name" cat "$MNT/proc/meminfo")
+is "$(echo "$meminfo" | kb MemTotal)" "262144" "MemTotal is 262144 kB"
+is "$(echo "$meminfo" | awk -F: '{print $1}' | tr '\n' ' ')" "$(awk -F: '{print $1}' /proc/meminfo | tr '\n' ' ')" \
+	"the lines are the host's, in the host's order"
+ok "$(echo "$meminfo" | grep -qE '^MemTotal: +262144 kB$' && echo 1)" "the kernel's line layout"
+
+# Memory in use: 64 MiB held by a process in the container.
+free_before=$(echo "$meminfo" | kb MemFree)
+got=$(in_cgroup "$name" python3 -c '
+import sys
+block = bytearray(64 << 20)
+for i in range(0, len(block), 4096):
+    block[i] = 1
+for line in open(sys.argv[1]):
+    if line.startswith("MemFree:"):
+        print(line.split()[1])
+' "$MNT/proc/meminfo")
+drop=$(( (free_before - got) / 1024 ))
+ok "$([ "$drop" -ge 60 ] && [ "$drop" -le 80 ] && echo 1)" "holding 64 MiB lowers MemFree by about 64 MiB ($drop MiB)"
+
+# A limit on a parent cgroup is the container's too (v1 only: nested here).
+if ! ctr_is_v2; then
+	own=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup)
+	parent=/sys/fs/cgroup/memory${own%/}/cvt-parent-$$
+	mkdir "$parent" "$parent/child"
+	nested_cleanup() { rmdir "$parent/child" "$parent" 2>/dev/null; }
+	on_cleanup nested_cleanup
+	echo $((128 << 20)) > "$parent/memory.limit_in_bytes"
+	echo $((256 << 20)) > "$parent/child/memory.limit_in_bytes"
+	got=$(sh -c 'echo $$ > "$1/cgroup.procs"; exec cat "$2"' sh "$parent/child" "$MNT/proc/meminfo" | kb MemTotal)
+	is "$got" "131072" "a 128 MiB parent over a 256 MiB child: MemTotal 131072 kB"
+else
+	skip "nested v1 limits: not a v1 host"
+fi
+
+# Swap: this kind of host has none, and none must be invented.
+host_swap=$(kb SwapTotal < /proc/meminfo)
+swaps=$(in_cgroup "$name" cat "$MNT/proc/swaps")
+if [ "$host_swap" = 0 ]; then
+	is "$swaps" "$(printf 'Filename\t\t\t\tType\t\tSize\tUsed\tPriority')" "no host swap: swaps is the header alone"
+	is "$(echo "$meminfo" | kb SwapTotal)" "0" "no host swap: SwapTotal 0"
+else
+	skip "the host has swap: the header-only case is covered by the unit tests"
+	skip "the host has swap"
+fi
+MNT_U=$TMP/mnt-u
+start_cviewfs "$MNT_U" -u
+is "$(in_cgroup "$name" cat "$MNT_U/proc/swaps" | wc -l)" "1" "-u: swaps has no device line"
+is "$(in_cgroup "$name" cat "$MNT_U/proc/meminfo" | kb SwapTotal)" "0" "-u: SwapTotal 0"
+
+# The host's own processes (not in a limited cgroup) see the host.
+host_total=$(kb MemTotal < /proc/meminfo)
+is "$(kb MemTotal < "$MNT/proc/meminfo")" "$host_total" "a host process with no limit sees the host's MemTotal"
+
+# Debian's lxcfs, read from the same cgroup at the same moment.
+if command -v lxcfs >/dev/null; then
+	LX=$TMP/lxcfs
+	mkdir -p "$LX"
+	lxcfs -f -p "$TMP/lxcfs.pid" "$LX" >"$TMP/lxcfs.log" 2>&1 &
+	DAEMONS="$DAEMONS $!"
+	MOUNTS="$MOUNTS $LX"
+	for _ in $(seq 50); do [ -r "$LX/proc/meminfo" ] && break; sleep 0.1; done
+	# The container maps a file, which is what Mapped counts.
+	both=$(in_cgroup "$name" python3 -c '
+import mmap, sys
+f = open("/usr/bin/python3", "rb")
+m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
+s = sum(m[i] for i in range(0, len(m), 4096))
+print(open(sys.argv[1]).read(), end="")
+print("----")
+print(open(sys.argv[2]).read(), end="")
+' "$MNT/proc/meminfo" "$LX/proc/meminfo")
+	cv=$(echo "$both" | sed '/^----$/q')
+	lx=$(echo "$both" | sed '1,/^----$/d')
+	is "$(echo "$cv" | kb MemTotal)" "$(echo "$lx" | kb MemTotal)" "MemTotal equals lxcfs's"
+	for key in MemFree Cached Active Inactive SwapTotal; do
+		a=$(echo "$cv" | kb $key) b=$(echo "$lx" | kb $key)
+		d=$(( a > b ? a - b : b - a ))
+		ok "$([ "$d" -le 8192 ] && echo 1)" "$key within 8 MiB of lxcfs's ($a vs $b kB)"
+	done
+	mapped=$(echo "$cv" | kb Mapped)
+	ok "$([ "${mapped:-0}" -gt 0 ] && echo 1)" "Mapped counts the container's mapped file ($mapped kB; lxcfs says $(echo "$lx" | kb Mapped))"
+else
+	for i in 1 2 3 4 5 6 7; do skip "lxcfs not installed"; done
+fi
+
+done_testing
