@@ -100,9 +100,13 @@ static int serve(struct fuse_session *se)
 	return r;
 }
 
-static int fail(const struct strbuf *err)
+/* Start-up failed before anything was mounted: one line, and a clean exit. */
+static int fail_early(struct strbuf *err, struct options *o)
 {
 	fprintf(stderr, "cviewfs: %s\n", sb_str(err));
+	sb_free(err);
+	options_free(o);
+	host_fini();
 	return 1;
 }
 
@@ -114,24 +118,26 @@ int main(int argc, char **argv)
 	int status = 1;
 
 	if (options_parse(argc, argv, &o, &err))
-		return fail(&err);
-	if (o.help) {
-		options_usage(argv[0]);
-		return 0;
-	}
-	if (o.version) {
-		printf("cviewfs %s\n", CVIEWFS_VERSION);
+		return fail_early(&err, &o);
+	if (o.help || o.version) {
+		if (o.help)
+			options_usage(argv[0]);
+		else
+			printf("cviewfs %s\n", CVIEWFS_VERSION);
+		options_free(&o);
 		return 0;
 	}
 	log_setup(false, o.debug);
 	if (check_can_mount(o.mountpoint, &err) < 0 || host_init(&err) < 0)
-		return fail(&err);
+		return fail_early(&err, &o);
 	if (cgroups_open(&cg, host()->cgroup, &err) < 0)
-		return fail(&err);
+		return fail_early(&err, &o);
 
 	int pidfd = pidfile_lock(o.pidfile, &err);
-	if (pidfd < 0)
-		return fail(&err);
+	if (pidfd < 0) {
+		cgroups_close(&cg);
+		return fail_early(&err, &o);
+	}
 
 	reader_init(o.view_from);
 	files_setup(&(struct files_config){
@@ -190,7 +196,7 @@ out_pidfile:
 	cgroups_close(&cg);
 	host_fini();
 	if (err.len)
-		fail(&err);
+		fprintf(stderr, "cviewfs: %s\n", sb_str(&err));
 	sb_free(&err);
 	options_free(&o);
 	return status;
