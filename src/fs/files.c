@@ -466,8 +466,12 @@ static int show_loadavg(const struct vfile *vf, pid_t reader, struct strbuf *out
 		return show_host(vf, reader, out);
 	}
 	unsigned long avenrun[3];
-	/* The reader itself is running; the sampler never counts it. */
-	loadavg_read(key, monotonic_now(), (tasks.running ? tasks.running - 1 : 0) + tasks.blocked, avenrun);
+	/* A container that just started begins at 0, as a booting machine
+	 * does; one that ran unseen for a while begins at its current count
+	 * (without the reader, which the sampler never sees running). */
+	double age = host_boottime_now() - (double)view.start_ticks / (double)host()->clk_tck;
+	unsigned active = (tasks.running ? tasks.running - 1 : 0) + tasks.blocked;
+	loadavg_read(key, monotonic_now(), age < LOADAVG_WARM_AGE ? 0 : active, avenrun);
 	long last = container_last_pid(&view);
 	sb_reset(out);
 	render_loadavg(out, avenrun, tasks.running, tasks.total, last >= 0 ? last : host_last_pid());

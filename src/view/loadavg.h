@@ -18,6 +18,9 @@
 #define LOADAVG_EXP_15 2037UL
 #define LOADAVG_INTERVAL 5.0
 #define LOADAVG_KEEP 600.0
+/* Containers older than this at their first read start at their current
+ * number of active threads instead of 0. */
+#define LOADAVG_WARM_AGE 60.0
 
 /* One step of the kernel's calc_load() on all three averages. */
 void loadavg_step(unsigned long avenrun[3], unsigned active);
@@ -31,8 +34,8 @@ struct loadavg_key_list {
 };
 
 /* Records a read of container `key` at time `now`; a new container starts
- * at its current number of active threads (`active`), not at 0, and its
- * averages are copied to avenrun. Returns true if it was new. */
+ * with all three averages at `active` threads, and its averages are copied
+ * to avenrun. Returns true if it was new. */
 bool loadavg_read(const char *key, double now, unsigned active, unsigned long avenrun[3]);
 /* The containers to sample now; forgets those unread for LOADAVG_KEEP. */
 void loadavg_due(double now, struct loadavg_key_list *out);
