@@ -1,6 +1,7 @@
 #include "fs/tree.h"
 #include "fs/files.h"
 #include "host/host.h"
+#include "util/hash.h"
 #include "util/strbuf.h"
 #include "view/cpuview.h"
 
@@ -32,10 +33,7 @@ static struct {
 
 static size_t hash_of(fuse_ino_t parent, const char *name)
 {
-	size_t h = parent * 1000003u;
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 16777619u;
-	return h % HASH_BUCKETS;
+	return (str_hash(name) ^ (parent * 1000003u)) % HASH_BUCKETS;
 }
 
 /* Called with the write lock held (or before serving starts). */

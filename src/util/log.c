@@ -1,4 +1,5 @@
 #include "util/log.h"
+#include "util/hash.h"
 #include "util/strbuf.h"
 
 #include <pthread.h>
@@ -64,19 +65,11 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* Returns true if the key was new (and records it). */
 static bool once_insert(const char *key)
 {
 	bool fresh = false;
-	size_t b = hash_str(key) % ONCE_BUCKETS;
+	size_t b = str_hash(key) % ONCE_BUCKETS;
 
 	pthread_mutex_lock(&once_lock);
 	struct once_key *k;

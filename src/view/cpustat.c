@@ -1,4 +1,5 @@
 #include "view/cpustat.h"
+#include "util/hash.h"
 #include "util/strbuf.h"
 
 #include <pthread.h>
@@ -143,10 +144,7 @@ static struct {
 
 static size_t bucket_of(const char *key)
 {
-	size_t h = 5381;
-	for (; *key; key++)
-		h = h * 33 + (unsigned char)*key;
-	return h % BUCKETS;
+	return str_hash(key) % BUCKETS;
 }
 
 /* Called with reg.lock held. States in use are locked; they are not idle. */

@@ -1,4 +1,5 @@
 #include "view/loadavg.h"
+#include "util/hash.h"
 #include "util/strbuf.h"
 
 #include <pthread.h>
@@ -50,10 +51,7 @@ static struct {
 
 static size_t bucket_of(const char *key)
 {
-	size_t h = 5381;
-	for (; *key; key++)
-		h = h * 33 + (unsigned char)*key;
-	return h % BUCKETS;
+	return str_hash(key) % BUCKETS;
 }
 
 static struct entry *find_locked(const char *key)

@@ -63,15 +63,15 @@ ok "$([ $RC != 0 ] && ! mounted "$TMP/third" && echo 1)" "an unknown -o option f
 
 # SIGUSR2 toggles host values; SIGUSR1 does not kill.
 name=$(new_ctr 0 max)
-kb() { in_cgroup "$name" awk '/^MemTotal:/ {print $2}' "$MNT/proc/meminfo"; }
+memtotal() { in_cgroup "$name" awk '/^MemTotal:/ {print $2}' "$MNT/proc/meminfo"; }
 host_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
-is "$(kb)" "262144" "a 256 MiB container sees MemTotal 262144 kB"
+is "$(memtotal)" "262144" "a 256 MiB container sees MemTotal 262144 kB"
 kill -USR2 "$CVIEWFS_PID"
 sleep 0.2
-is "$(kb)" "$host_kb" "after SIGUSR2 it sees the host's MemTotal"
+is "$(memtotal)" "$host_kb" "after SIGUSR2 it sees the host's MemTotal"
 kill -USR2 "$CVIEWFS_PID"
 sleep 0.2
-is "$(kb)" "262144" "a second SIGUSR2 switches virtualization back on"
+is "$(memtotal)" "262144" "a second SIGUSR2 switches virtualization back on"
 kill -USR1 "$CVIEWFS_PID"
 sleep 0.2
 ok "$(kill -0 "$CVIEWFS_PID" 2>/dev/null && mounted "$MNT" && echo 1)" "SIGUSR1 does not kill the daemon"

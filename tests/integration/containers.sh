@@ -8,7 +8,6 @@ set -u
 
 MNT=$TMP/mnt
 start_cviewfs "$MNT"
-kb() { awk -v k="$1:" '$1 == k {print $2}'; }
 
 # uptime in a fresh pid namespace starts near 0; the host's is larger.
 name=$(new_ctr 0-1 max)

@@ -86,6 +86,9 @@ start_cviewfs() {
 	bail "cviewfs did not come up at $mnt"
 }
 
+# kb KEY: the number of /proc/meminfo-style line "KEY:" on stdin.
+kb() { awk -v k="$1:" '$1 == k {print $2}'; }
+
 # The containers of these tests are scripts/container.sh's: cgroups with
 # limits, plus new pid and mount namespaces with MNT's files bound in.
 CTR_LIB=$(cd "$(dirname "$TESTLIB")/../.." && pwd)/scripts/container.sh

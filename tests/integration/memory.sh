@@ -7,7 +7,6 @@ set -u
 
 MNT=$TMP/mnt
 start_cviewfs "$MNT"
-kb() { awk -v k="$1:" '$1 == k {print $2}'; }
 
 name=$(new_ctr 0-1 max)
 got=$(ctr_run "$name" "$MNT" free -m | awk '/^Mem:/ {print $2}')

@@ -56,7 +56,6 @@ read_as() {
 		echo "0::$OWN" > "$PROC/$P/cgroup"
 		exec cat "$1"' sh "$1"
 }
-kb() { awk -v k="$1:" '$1 == k {print $2}'; }
 stat_kb() { awk -v k="$1" '$1 == k {printf "%d", $2 / 1024}' "$CTR/memory.stat"; }
 
 m=$(read_as "$MNT/proc/meminfo")
