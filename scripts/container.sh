@@ -16,7 +16,7 @@ ctr_is_v2() { [ -f "$CG/cgroup.controllers" ]; }
 ctr_v1_dirs() { # NAME -> the cgroup directories it uses, one per line
 	own_mem=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup)
 	echo "$CG/memory${own_mem%/}/$1"
-	for c in cpu cpuacct cpuset pids; do
+	for c in cpu cpuacct cpuset blkio pids; do
 		[ -d "$CG/$c" ] && echo "$CG/$c/$1"
 	done
 	return 0
@@ -26,12 +26,12 @@ ctr_create() { # NAME MEM_BYTES CPU_QUOTA_US CPUS
 	name=$1 mem=$2 quota=$3 cpus=$4
 	if ctr_is_v2; then
 		parent=$CG/cviewfs.ctr
-		for c in memory cpu cpuset; do
+		for c in memory cpu cpuset io; do
 			grep -qw "$c" "$CG/cgroup.subtree_control" ||
 				echo "+$c" > "$CG/cgroup.subtree_control" || return 1
 		done
 		mkdir -p "$parent"
-		echo "+memory +cpu +cpuset" > "$parent/cgroup.subtree_control" || return 1
+		echo "+memory +cpu +cpuset +io" > "$parent/cgroup.subtree_control" || return 1
 		mkdir "$parent/$name" || return 1
 		echo "$mem" > "$parent/$name/memory.max"
 		echo "$quota 100000" > "$parent/$name/cpu.max" # "max 100000" is no quota

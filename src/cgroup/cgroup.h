@@ -178,6 +178,33 @@ int cg_read_unified(const struct cgroups *cg, const struct cg_paths *p, const ch
  * none (the file exists but is empty on recent kernels). */
 int cg_read_slabinfo(const struct cgroups *cg, const struct cg_paths *p, struct strbuf *out);
 
+/* ---- block I/O (io.c) ---- */
+
+struct cg_io_dev {
+	unsigned major, minor;
+	uint64_t rbytes, wbytes, rios, wios, dbytes, dios;
+};
+
+struct cg_io {
+	struct cg_io_dev *dev;
+	unsigned n;
+};
+
+/* v2 io.stat ("8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=5 dios=6"). */
+bool io_stat_parse(const char *text, struct cg_io *out);
+/* v1 blkio "8:0 Read 12" lines of io_serviced and io_service_bytes. */
+bool blkio_parse(const char *serviced, const char *bytes, struct cg_io *out);
+/* The container's I/O per device: v2 io.stat; v1 blkio.throttle, then
+ * blkio.bfq (*_recursive). False when no source counts anything (v1
+ * throttle stats stay 0 without a throttle rule; bfq only with bfq). */
+bool cg_read_io(const struct cgroups *cg, const struct cg_paths *p, struct cg_io *out);
+/* Bytes the container's processes read from and wrote to storage, from
+ * /proc/<pid>/io: a live process's counts include its reaped children, so
+ * the live processes carry everything but what left the container. */
+bool cg_read_task_io(const struct cgroups *cg, const struct cg_paths *p, uint64_t *rbytes,
+		     uint64_t *wbytes);
+void cg_io_free(struct cg_io *io);
+
 /* ---- tasks (tasks.c) ---- */
 
 /* The container's threads by scheduler state, over its cgroup and every
@@ -192,6 +219,11 @@ struct cg_task_counts {
 
 bool cg_count_tasks(const struct cgroups *cg, const struct cg_paths *p, pid_t self_tid,
 		    unsigned limit, struct cg_task_counts *out);
+/* Calls fn for every id listed in `list_file` ("tasks", "cgroup.procs",
+ * "cgroup.threads") of the container's cgroup and the cgroups below it.
+ * Stops and returns false if fn does; false too if nothing can be read. */
+bool cg_for_each_listed(const struct cgroups *cg, const struct cg_paths *p, const char *v1_file,
+			const char *v2_file, bool (*fn)(pid_t id, void *arg), void *arg);
 /* A string naming the cgroup cg_count_tasks counts for this container (for
  * keeping per-container state), and counting by that name later. */
 char *cg_tasks_key(const struct cgroups *cg, const struct cg_paths *p);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Nesting deeper than this is not followed (systemd-in-container uses 3-4). */
@@ -22,51 +23,34 @@ char proc_stat_state(const char *stat_text)
 	return p && p[1] == ' ' && p[2] ? p[2] : 0;
 }
 
-struct counter {
-	const char *list_file; /* "tasks" (v1) or "cgroup.threads" (v2) */
-	pid_t self;
-	unsigned limit;
-	struct cg_task_counts *out;
-	struct strbuf buf, stat;
+/* Walks `list_file` of the cgroup at dirfd and of every cgroup below it,
+ * calling fn for each listed id. */
+struct walker {
+	const char *list_file;
+	bool (*fn)(pid_t id, void *arg);
+	void *arg;
+	struct strbuf buf;
 };
 
-static void count_one(struct counter *c, pid_t tid)
+static bool walk_dir(struct walker *w, int dirfd, unsigned depth)
 {
-	char rel[32];
-	snprintf(rel, sizeof(rel), "%d/stat", (int)tid);
-	c->out->total++;
-	if (tid == c->self) {
-		c->out->running++;
-		return;
-	}
-	if (host_read_proc(rel, &c->stat) < 0)
-		return; /* exited since the list was read */
-	char state = proc_stat_state(sb_str(&c->stat));
-	if (state == 'R')
-		c->out->running++;
-	else if (state == 'D')
-		c->out->blocked++;
-}
-
-/* Counts the threads listed in dirfd's list file, then recurses. */
-static bool count_dir(struct counter *c, int dirfd, unsigned depth)
-{
-	if (read_file_at(dirfd, c->list_file, true, &c->buf) < 0)
+	if (read_file_at(dirfd, w->list_file, true, &w->buf) < 0)
 		return false;
-	char *list = xstrdup(sb_str(&c->buf));
-	for (char *line = list, *next; *line; line = next) {
+	char *list = xstrdup(sb_str(&w->buf));
+	bool ok = true;
+	for (char *line = list, *next; ok && *line; line = next) {
 		next = strchrnul(line, '\n');
 		if (*next)
 			*next++ = '\0';
-		long tid = strtol(line, NULL, 10);
-		if (tid > 0)
-			count_one(c, (pid_t)tid);
+		long id = strtol(line, NULL, 10);
+		if (id > 0)
+			ok = w->fn((pid_t)id, w->arg);
 	}
 	free(list);
-	if (c->out->total > c->limit)
-		return false;
-	if (depth >= MAX_DEPTH)
-		return true;
+	struct stat st;
+	/* A cgroup directory's link count is 2 plus its subdirectories. */
+	if (!ok || depth >= MAX_DEPTH || fstat(dirfd, &st) < 0 || st.st_nlink <= 2)
+		return ok;
 
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -75,38 +59,67 @@ static bool count_dir(struct counter *c, int dirfd, unsigned depth)
 			close(fd);
 		return true;
 	}
-	bool ok = true;
 	for (struct dirent *de; ok && (de = readdir(d));) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
 		int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
 			continue; /* removed meanwhile */
-		ok = count_dir(c, sub, depth + 1);
+		ok = walk_dir(w, sub, depth + 1);
 		close(sub);
 	}
 	closedir(d);
 	return ok;
 }
 
-static bool count_at(const struct cg_loc *loc, pid_t self_tid, unsigned limit,
-		     struct cg_task_counts *out)
+static bool walk_at(const struct cg_loc *loc, const char *list_file, bool (*fn)(pid_t, void *),
+		    void *arg)
 {
-	memset(out, 0, sizeof(*out));
 	char *rel = strcmp(loc->path, "/") ? xstrdup(loc->path + 1) : xstrdup(".");
 	int dirfd = openat(loc->fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	free(rel);
 	if (dirfd < 0)
 		return false;
-	struct counter c = {
-		.list_file = loc->version == 2 ? "cgroup.threads" : "tasks",
-		.self = self_tid,
-		.limit = limit,
-		.out = out,
-	};
-	bool ok = count_dir(&c, dirfd, 0);
+	struct walker w = { list_file, fn, arg, STRBUF_INIT };
+	bool ok = walk_dir(&w, dirfd, 0);
 	close(dirfd);
-	sb_free(&c.buf);
+	sb_free(&w.buf);
+	return ok;
+}
+
+struct counter {
+	pid_t self;
+	unsigned limit;
+	struct cg_task_counts *out;
+	struct strbuf stat;
+};
+
+static bool count_one(pid_t tid, void *arg)
+{
+	struct counter *c = arg;
+	char rel[32];
+
+	c->out->total++;
+	if (tid == c->self) {
+		c->out->running++;
+	} else {
+		snprintf(rel, sizeof(rel), "%d/stat", (int)tid);
+		/* A thread that exited since the list was read counts as asleep. */
+		char state = host_read_proc(rel, &c->stat) == 0 ? proc_stat_state(sb_str(&c->stat)) : 0;
+		if (state == 'R')
+			c->out->running++;
+		else if (state == 'D')
+			c->out->blocked++;
+	}
+	return c->out->total <= c->limit;
+}
+
+static bool count_at(const struct cg_loc *loc, pid_t self_tid, unsigned limit,
+		     struct cg_task_counts *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct counter c = { self_tid, limit, out, STRBUF_INIT };
+	bool ok = walk_at(loc, loc->version == 2 ? "cgroup.threads" : "tasks", count_one, &c);
 	sb_free(&c.stat);
 	return ok;
 }
@@ -117,6 +130,13 @@ static bool locate_tasks(const struct cgroups *cg, const struct cg_paths *p, str
 {
 	return cg_locate(cg, p, CG_CPUACCT, loc) || cg_locate(cg, p, CG_PIDS, loc) ||
 	       cg_locate(cg, p, CG_MEMORY, loc);
+}
+
+bool cg_for_each_listed(const struct cgroups *cg, const struct cg_paths *p, const char *v1_file,
+			const char *v2_file, bool (*fn)(pid_t id, void *arg), void *arg)
+{
+	struct cg_loc loc;
+	return locate_tasks(cg, p, &loc) && walk_at(&loc, loc.version == 2 ? v2_file : v1_file, fn, arg);
 }
 
 bool cg_count_tasks(const struct cgroups *cg, const struct cg_paths *p, pid_t self_tid,

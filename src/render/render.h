@@ -83,6 +83,14 @@ bool proc_stat_cpu_ticks(const char *host_stat, unsigned cpu, uint64_t *ticks);
 void render_loadavg(struct strbuf *out, const unsigned long avenrun[3], unsigned running,
 		    unsigned total, long last_pid);
 
+/* ---- diskstats.c ---- */
+
+/* The host's lines of the devices in io, with the container's counts
+ * (operations and sectors; untracked fields 0) and the host's field count. */
+void render_diskstats(struct strbuf *out, const char *host_diskstats, const struct cg_io *io);
+/* The host's header, then the host's lines of the devices in io. */
+void render_partitions(struct strbuf *out, const char *host_partitions, const struct cg_io *io);
+
 /* ---- cpulist.c ---- */
 
 /* A CPU list file ("0-3,6\n"); an empty set gives "\n". */

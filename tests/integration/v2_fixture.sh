@@ -21,7 +21,9 @@ echo 1 > "$CTR/cpuset.cpus.effective"
 echo "max 100000" > "$CTR/cpu.max"
 printf 'some avg10=1.23 avg60=0.50 avg300=0.10 total=4242\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n' > "$CTR/cpu.pressure"
 cp "$FIXTURES/host/meminfo-swap" "$PROC/meminfo"      # a host with 8 GiB of swap
-for f in stat cpuinfo uptime loadavg swaps; do cp /proc/$f "$PROC/$f"; done
+for f in stat cpuinfo uptime loadavg swaps diskstats partitions; do cp /proc/$f "$PROC/$f"; done
+DEV=$(awk 'NR == 1 {print $1 ":" $2}' /proc/diskstats)
+echo "$DEV rbytes=1048576 wbytes=2097152 rios=16 wios=32 dbytes=0 dios=0" > "$CTR/io.stat"
 echo self > "$PROC/self/ns/pid"
 echo 0-3 > "$SYS/devices/system/cpu/online"
 for c in 0 1 2 3; do mkdir -p "$SYS/devices/system/cpu/cpu$c/topology"; echo $c > "$SYS/devices/system/cpu/cpu$c/topology/core_id"; done
@@ -76,6 +78,12 @@ is "$(echo "$s" | awk '$1 == "cpu" {print $2, $4}')" "$((1500000 * HZ / 1000000)
 up=$(read_as "$MNT/proc/uptime" | cut -d' ' -f1)
 ok "$(python3 -c "import sys; sys.exit(0 if 99 <= float(sys.argv[1]) <= 103 else 1)" "$up" && echo 1)" "uptime is the init's age, about 100 s ($up)"
 is "$(read_as "$MNT/proc/pressure/cpu")" "$(cat "$CTR/cpu.pressure")" "pressure/cpu is the cgroup's cpu.pressure"
+
+d=$(read_as "$MNT/proc/diskstats")
+is "$(echo "$d" | wc -l) $(echo "$d" | awk '{print $1 ":" $2, $4, $6, $8, $10}')" "1 $DEV 16 2048 32 4096" \
+	"diskstats: the io.stat device with its reads, sectors read, writes, sectors written"
+is "$(read_as "$MNT/proc/partitions" | awk 'NF && $1 ~ /^[0-9]/' | wc -l)" "$(grep -c "^ *${DEV%:*} *${DEV#*:} " /proc/partitions)" \
+	"partitions: only the io.stat device"
 
 # The reader's own cgroup instead of its init's.
 mkdir -p "$CG/other"
