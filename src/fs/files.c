@@ -245,7 +245,7 @@ static int show_cpu_online_one(const struct vfile *vf, pid_t reader, struct strb
 }
 
 const struct vfile vfile_cpu_online_one = { "sys/devices/system/cpu/cpuN", "online",
-					    show_cpu_online_one, NULL, true };
+					    show_cpu_online_one, NULL };
 
 static int show_cpuinfo(const struct vfile *vf, pid_t reader, struct strbuf *out)
 {
@@ -576,21 +576,21 @@ static int show_partitions(const struct vfile *vf, pid_t reader, struct strbuf *
 }
 
 const struct vfile vfiles[] = {
-	{ "proc", "cpuinfo", show_cpuinfo, "cpuinfo", true },
-	{ "proc", "diskstats", show_diskstats, "diskstats", true },
-	{ "proc", "loadavg", show_loadavg, "loadavg", true },
-	{ "proc", "meminfo", show_meminfo, "meminfo", true },
-	{ "proc", "partitions", show_partitions, "partitions", true },
-	{ "proc", "slabinfo", show_slabinfo, "slabinfo", true },
-	{ "proc", "stat", show_stat, "stat", true },
-	{ "proc", "swaps", show_swaps, "swaps", true },
-	{ "proc", "uptime", show_uptime, "uptime", true },
-	{ "proc/pressure", "cpu", show_pressure, "pressure/cpu", true },
-	{ "proc/pressure", "io", show_pressure, "pressure/io", true },
-	{ "proc/pressure", "memory", show_pressure, "pressure/memory", true },
-	{ "sys/devices/system/cpu", "offline", show_cpu_offline, "offline", true },
-	{ "sys/devices/system/cpu", "online", show_cpu_list, "online", true },
-	{ "sys/devices/system/cpu", "possible", show_cpu_list, "possible", true },
-	{ "sys/devices/system/cpu", "present", show_cpu_list, "present", true },
+	{ "proc", "cpuinfo", show_cpuinfo, "cpuinfo" },
+	{ "proc", "diskstats", show_diskstats, "diskstats" },
+	{ "proc", "loadavg", show_loadavg, "loadavg" },
+	{ "proc", "meminfo", show_meminfo, "meminfo" },
+	{ "proc", "partitions", show_partitions, "partitions" },
+	{ "proc", "slabinfo", show_slabinfo, "slabinfo" },
+	{ "proc", "stat", show_stat, "stat" },
+	{ "proc", "swaps", show_swaps, "swaps" },
+	{ "proc", "uptime", show_uptime, "uptime" },
+	{ "proc/pressure", "cpu", show_pressure, "pressure/cpu" },
+	{ "proc/pressure", "io", show_pressure, "pressure/io" },
+	{ "proc/pressure", "memory", show_pressure, "pressure/memory" },
+	{ "sys/devices/system/cpu", "offline", show_cpu_offline, "offline" },
+	{ "sys/devices/system/cpu", "online", show_cpu_list, "online" },
+	{ "sys/devices/system/cpu", "possible", show_cpu_list, "possible" },
+	{ "sys/devices/system/cpu", "present", show_cpu_list, "present" },
 };
 const size_t nr_vfiles = sizeof(vfiles) / sizeof(vfiles[0]);

@@ -22,7 +22,6 @@ struct vfile {
 	/* The host file shown when not virtualizing (relative to the proc root,
 	 * or to the host's sys cpu directory for sys files). */
 	const char *host_file;
-	bool virtualized; /* false: host content until its issue lands */
 };
 
 struct files_config {
