@@ -1,19 +1,23 @@
 #include "daemon.h"
 #include "util/fileio.h"
+#include "util/log.h"
 #include "util/strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The filesystem type mounted exactly at `path` if it is a FUSE mount. */
-static char *fuse_mount_at(const char *path)
+/* The filesystem type mounted exactly at `path` if it is a FUSE mount;
+ * *ours tells whether it is a cviewfs. */
+static char *fuse_mount_at(const char *path, bool *ours)
 {
 	struct strbuf mi = STRBUF_INIT;
 	char *found = NULL;
@@ -25,20 +29,46 @@ static char *fuse_mount_at(const char *path)
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		char mnt[PATH_MAX], fstype[256];
+		char mnt[PATH_MAX], fstype[256], source[256];
 		const char *dash = strstr(line, " - ");
 		if (!dash || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
-		    sscanf(dash + 3, "%255s", fstype) != 1)
+		    sscanf(dash + 3, "%255s %255s", fstype, source) != 2)
 			continue;
 		/* mountinfo escapes spaces as \040; the paths we compare with are
 		 * canonical, so an escaped one simply does not match. */
 		if (!strcmp(mnt, path) && !strncmp(fstype, "fuse", 4)) {
 			free(found);
 			found = xstrdup(fstype);
+			*ours = !strcmp(source, "cviewfs");
 		}
 	}
 	sb_free(&mi);
 	return found;
+}
+
+/* A cviewfs whose daemon was killed leaves a mount that only fails: it is
+ * detached so a new daemon can take the place (a dead mount of another
+ * filesystem is left to its owner). */
+static int clear_dead_mount(const char *mountpoint)
+{
+	char *dir = xstrdup(mountpoint), *slash = strrchr(dir, '/');
+	char real[PATH_MAX];
+	const char *base = slash ? slash + 1 : mountpoint;
+	bool ours = false;
+
+	if (slash)
+		*slash = '\0';
+	int r = -1;
+	if (realpath(slash ? (*dir ? dir : "/") : ".", real) && *base) {
+		char *path = xasprintf("%s/%s", strcmp(real, "/") ? real : "", base);
+		char *fstype = fuse_mount_at(path, &ours);
+		if (fstype && ours)
+			r = umount2(path, MNT_DETACH);
+		free(fstype);
+		free(path);
+	}
+	free(dir);
+	return r;
 }
 
 int check_can_mount(const char *mountpoint, struct strbuf *err)
@@ -57,6 +87,9 @@ int check_can_mount(const char *mountpoint, struct strbuf *err)
 	}
 	close(fd);
 
+	if (stat(mountpoint, &st) < 0 && errno == ENOTCONN && clear_dead_mount(mountpoint) == 0)
+		log_warn("%s: removed the dead cviewfs mount left by a killed daemon; containers that "
+			 "bound its files need 'cviewfs-toolkit remount --all'", mountpoint);
 	if (stat(mountpoint, &st) < 0) {
 		if (errno == ENOTCONN)
 			sb_printf(err, "%s: a dead FUSE mount is still there (Transport endpoint is not connected); "
@@ -76,7 +109,8 @@ int check_can_mount(const char *mountpoint, struct strbuf *err)
 		sb_printf(err, "mountpoint %s: %s", mountpoint, strerror(errno));
 		return -1;
 	}
-	char *fstype = fuse_mount_at(real);
+	bool ours;
+	char *fstype = fuse_mount_at(real, &ours);
 	if (fstype) {
 		sb_printf(err, "%s is already mounted (%s); unmount it first", mountpoint, fstype);
 		free(fstype);

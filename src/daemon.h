@@ -5,7 +5,8 @@
 struct strbuf;
 
 /* Root, /dev/fuse usable, mountpoint an existing directory that no FUSE
- * filesystem (live or dead) is mounted on. 0 or -1 with a message. */
+ * filesystem is mounted on (a dead cviewfs mount is detached first, so a
+ * restarted daemon takes its place). 0 or -1 with a message. */
 int check_can_mount(const char *mountpoint, struct strbuf *err);
 
 /* Opens and write-locks the pid file; a second instance finds it locked

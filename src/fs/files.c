@@ -37,6 +37,11 @@ void files_toggle_virtualization(void)
 	atomic_fetch_xor(&virtualizing, 1); /* lock-free: safe in a signal handler */
 }
 
+void files_set_virtualization(bool on)
+{
+	atomic_store(&virtualizing, on ? 1 : 0);
+}
+
 bool files_virtualizing(void)
 {
 	return atomic_load(&virtualizing) != 0;

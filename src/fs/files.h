@@ -41,6 +41,7 @@ extern const struct vfile vfile_cpu_online_one;
 void files_setup(const struct files_config *cfg);
 /* SIGUSR2: off makes every file show the host's content. */
 void files_toggle_virtualization(void);
+void files_set_virtualization(bool on);
 bool files_virtualizing(void);
 
 /* The CPUs the reader sees (the host's online CPUs, with their own ids, for

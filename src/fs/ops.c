@@ -14,7 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Per open file: the snapshot readers at later offsets are served from. */
+/* Per open file or directory: the snapshot that reads at later offsets are
+ * served from (file content, or the listing taken at opendir). */
 struct open_file {
 	struct open_file *next; /* in the handle table */
 	uint64_t id;            /* the fh the kernel knows it by */
@@ -23,6 +24,7 @@ struct open_file {
 	pthread_mutex_t lock;
 	bool rendered;
 	struct strbuf content;
+	struct dir_list list;   /* directories */
 };
 
 /* Open files by handle. The kernel may hand a RELEASE to one worker thread
@@ -31,16 +33,37 @@ struct open_file {
  * table lock, and freed by whoever drops the last reference. */
 #define HANDLE_BUCKETS 1024
 
+/* A handle carries the serving process's generation in its top bits, so a
+ * successor never mistakes a handle its predecessor gave out for one of its
+ * own: it finds no snapshot and serves that file statelessly. */
+#define HANDLE_GEN_SHIFT 40
+
 static struct {
 	pthread_mutex_t lock;
 	struct open_file *bucket[HANDLE_BUCKETS];
-	uint64_t next_id;
+	uint64_t generation, next_id;
 } handles = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1 };
+
+void ops_set_generation(uint32_t generation)
+{
+	pthread_mutex_lock(&handles.lock);
+	handles.generation = generation & 0xffffff;
+	pthread_mutex_unlock(&handles.lock);
+}
+
+static struct open_file *open_file_new(struct node *n)
+{
+	struct open_file *of = xcalloc(1, sizeof(*of));
+	of->node = n;
+	pthread_mutex_init(&of->lock, NULL);
+	return of;
+}
 
 static uint64_t handle_add(struct open_file *of)
 {
 	pthread_mutex_lock(&handles.lock);
-	of->id = handles.next_id++;
+	of->id = handles.generation << HANDLE_GEN_SHIFT |
+		 (handles.next_id++ & ((1ULL << HANDLE_GEN_SHIFT) - 1));
 	of->refs = 1;
 	struct open_file **b = &handles.bucket[of->id % HANDLE_BUCKETS];
 	of->next = *b;
@@ -64,6 +87,7 @@ static struct open_file *handle_get(uint64_t id)
 static void open_file_free(struct open_file *of)
 {
 	sb_free(&of->content);
+	dir_list_free(&of->list);
 	pthread_mutex_destroy(&of->lock);
 	free(of);
 }
@@ -234,10 +258,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	struct open_file *of = xcalloc(1, sizeof(*of));
-	of->node = n;
-	pthread_mutex_init(&of->lock, NULL);
-	fi->fh = handle_add(of);
+	fi->fh = handle_add(open_file_new(n));
 	fi->direct_io = 1;  /* content is per reader: no shared page cache */
 	fi->keep_cache = 0;
 	fi->noflush = 1;    /* nothing to flush: saves a round trip per close */
@@ -245,20 +266,42 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		handle_remove(fi->fh); /* the opener was interrupted: no RELEASE will follow */
 }
 
-static int render(struct open_file *of, pid_t reader)
+static int render(struct node *n, pid_t reader, struct strbuf *out)
 {
-	struct node *n = of->node;
-
-	sb_reset(&of->content);
+	sb_reset(out);
 	if (n->kind == NODE_VFILE)
-		return n->vf->show(n->vf, reader, &of->content);
+		return n->vf->show(n->vf, reader, out);
 	char *rel;
 	int r = tree_host_path(n, reader, &rel);
 	if (r < 0)
 		return r;
-	r = read_file_at(host()->sys_cpu_fd, rel, true, &of->content);
+	r = read_file_at(host()->sys_cpu_fd, rel, true, out);
 	free(rel);
 	return r;
+}
+
+static void reply_slice(fuse_req_t req, const struct strbuf *content, size_t size, off_t off)
+{
+	size_t len = content->len;
+	size_t start = off < 0 || (size_t)off > len ? len : (size_t)off;
+	size_t n = len - start < size ? len - start : size;
+	fuse_reply_buf(req, sb_str(content) + start, n);
+}
+
+/* A handle this process did not give out: its opener was served by a
+ * predecessor. Every read renders afresh; a read at a later offset then
+ * continues from new content, like reading a /proc file in pieces. */
+static void read_stateless(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off)
+{
+	struct node *n = tree_get(ino);
+	struct strbuf content = STRBUF_INIT;
+
+	int r = n ? render(n, reader_of(req), &content) : -ESTALE;
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		reply_slice(req, &content, size, off);
+	sb_free(&content);
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -266,14 +309,13 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct open_file *of = handle_get(fi->fh);
 
-	(void)ino;
 	if (!of) {
-		fuse_reply_err(req, EBADF);
+		read_stateless(req, ino, size, off);
 		return;
 	}
 	pthread_mutex_lock(&of->lock);
 	if (off == 0 || !of->rendered) {
-		int r = render(of, reader_of(req));
+		int r = render(of->node, reader_of(req), &of->content);
 		if (r < 0) {
 			of->rendered = false;
 			pthread_mutex_unlock(&of->lock);
@@ -283,12 +325,9 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		}
 		of->rendered = true;
 	}
-	size_t len = of->content.len;
-	size_t start = off < 0 || (size_t)off > len ? len : (size_t)off;
-	size_t n = len - start < size ? len - start : size;
 	/* Replied under the lock: a concurrent offset-0 read on the same open
 	 * file must not rewrite the buffer while it is being sent. */
-	fuse_reply_buf(req, sb_str(&of->content) + start, n);
+	reply_slice(req, &of->content, size, off);
 	pthread_mutex_unlock(&of->lock);
 	handle_put(of);
 }
@@ -316,28 +355,23 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	/* The listing is taken at opendir so readdir offsets stay stable. */
-	struct dir_list *l = xcalloc(1, sizeof(*l));
-	int r = tree_list(n, reader_of(req), l);
+	struct open_file *of = open_file_new(n);
+	int r = tree_list(n, reader_of(req), &of->list);
 	if (r < 0) {
-		free(l);
+		open_file_free(of);
 		fuse_reply_err(req, -r);
 		return;
 	}
-	fi->fh = (uintptr_t)l;
-	if (fuse_reply_open(req, fi) == -ENOENT) {
-		dir_list_free(l);
-		free(l);
-	}
+	fi->fh = handle_add(of);
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		handle_remove(fi->fh);
 }
 
-static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		       struct fuse_file_info *fi)
+static void reply_entries(fuse_req_t req, const struct dir_list *l, size_t size, off_t off)
 {
-	struct dir_list *l = (struct dir_list *)(uintptr_t)fi->fh;
 	char *buf = xmalloc(size);
 	size_t used = 0;
 
-	(void)ino;
 	for (size_t i = off < 0 ? l->n : (size_t)off; i < l->n; i++) {
 		struct stat st = { .st_ino = l->entries[i].ino, .st_mode = l->entries[i].type };
 		size_t need = fuse_add_direntry(req, buf + used, size - used, l->entries[i].name, &st,
@@ -350,13 +384,32 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	free(buf);
 }
 
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct open_file *of = handle_get(fi->fh);
+
+	if (of) {
+		reply_entries(req, &of->list, size, off);
+		handle_put(of);
+		return;
+	}
+	/* Opened under a predecessor: list afresh (offsets are positions in
+	 * the listing, which only changes with CPU hotplug or cpuset). */
+	struct node *n = tree_get(ino);
+	struct dir_list l = { NULL, 0 };
+	int r = n ? tree_list(n, reader_of(req), &l) : -ESTALE;
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		reply_entries(req, &l, size, off);
+	dir_list_free(&l);
+}
+
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct dir_list *l = (struct dir_list *)(uintptr_t)fi->fh;
-
 	(void)ino;
-	dir_list_free(l);
-	free(l);
+	handle_remove(fi->fh);
 	fuse_reply_err(req, 0);
 }
 

@@ -9,7 +9,11 @@
 #define CVIEWFS_OPS_H
 
 #include <fuse_lowlevel.h>
+#include <stdint.h>
 
 extern const struct fuse_lowlevel_ops cviewfs_ops;
+
+/* Tags the file handles this process gives out (see ops.c). */
+void ops_set_generation(uint32_t generation);
 
 #endif

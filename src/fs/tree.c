@@ -2,6 +2,7 @@
 #include "fs/files.h"
 #include "host/host.h"
 #include "util/hash.h"
+#include "util/log.h"
 #include "util/strbuf.h"
 #include "view/cpuview.h"
 
@@ -24,37 +25,80 @@
 
 static struct {
 	pthread_rwlock_t lock;
-	struct node **nodes; /* nodes[ino - 1] */
+	struct node **nodes; /* every node, to free them */
 	size_t n, cap;
-	struct node *hash[HASH_BUCKETS];
-	struct node *cpu_dir;
+	struct node *hash[HASH_BUCKETS];   /* by (parent, name) */
+	struct node *by_ino[HASH_BUCKETS]; /* by ino */
+	struct node *root, *cpu_dir;
 	time_t mount_time;
-} tree = { .lock = PTHREAD_RWLOCK_INITIALIZER };
+	int journal_fd;      /* -1: no other process to share ids with */
+	off_t journal_seen;  /* bytes of the journal already replayed */
+} tree = { .lock = PTHREAD_RWLOCK_INITIALIZER, .journal_fd = -1 };
 
 static size_t hash_of(fuse_ino_t parent, const char *name)
 {
 	return (str_hash(name) ^ (parent * 1000003u)) % HASH_BUCKETS;
 }
 
-/* Called with the write lock held (or before serving starts). */
-static struct node *node_add(struct node *parent, const char *name, enum node_kind kind)
+/* The id of the node at `path`: the same in every serving process. Bit 62
+ * keeps it clear of 0 (invalid) and 1 (the root). */
+static fuse_ino_t ino_of_path(const char *path)
 {
-	struct node *n = xcalloc(1, sizeof(*n));
+	if (!*path)
+		return FUSE_ROOT_ID;
+	return (str_hash(path) & ~(3ULL << 62)) | (1ULL << 62);
+}
 
+/* st_ino fits 32 bits: a 32-bit program's stat() fails with EOVERFLOW on a
+ * larger one. Only hard-link detection reads it, and nothing here links. */
+static ino_t st_ino_of(fuse_ino_t ino)
+{
+	uint32_t folded = (uint32_t)(ino ^ (ino >> 32));
+	return ino == FUSE_ROOT_ID ? 1 : folded > 1 ? folded : folded + 2;
+}
+
+static struct node *find_ino_locked(fuse_ino_t ino)
+{
+	for (struct node *n = tree.by_ino[ino % HASH_BUCKETS]; n; n = n->ino_next)
+		if (n->ino == ino)
+			return n;
+	return NULL;
+}
+
+/* Called with the write lock held (or before serving starts). NULL when
+ * another path already has this path's id: a 62-bit hash collision, which
+ * is logged and leaves the second path unreachable. */
+static struct node *node_add(struct node *parent, const char *name, enum node_kind kind,
+			     bool interned)
+{
+	char *path = !parent ? xstrdup("")
+		     : *parent->path ? xasprintf("%s/%s", parent->path, name) : xstrdup(name);
+	fuse_ino_t ino = ino_of_path(path);
+	if (find_ino_locked(ino)) {
+		log_once("tree", path, "%s has the node id of another path; it is not served", path);
+		free(path);
+		return NULL;
+	}
+	struct node *n = xcalloc(1, sizeof(*n));
 	if (tree.n == tree.cap) {
 		tree.cap = tree.cap ? tree.cap * 2 : 64;
 		tree.nodes = xrealloc(tree.nodes, tree.cap * sizeof(*tree.nodes));
 	}
 	tree.nodes[tree.n++] = n;
-	n->ino = tree.n;
+	n->ino = ino;
+	n->st_ino = st_ino_of(ino);
+	n->path = path;
 	n->parent = parent ? parent->ino : FUSE_ROOT_ID;
 	n->name = xstrdup(name);
 	n->kind = kind;
 	n->cpu = -1;
+	n->interned = interned;
 	size_t b = hash_of(n->parent, n->name);
 	n->hash_next = tree.hash[b];
 	tree.hash[b] = n;
-	if (parent && kind != NODE_HOST && !parent->vpath) {
+	n->ino_next = tree.by_ino[ino % HASH_BUCKETS];
+	tree.by_ino[ino % HASH_BUCKETS] = n;
+	if (parent && !interned) {
 		parent->kids = xrealloc(parent->kids, (parent->nkids + 1) * sizeof(*parent->kids));
 		parent->kids[parent->nkids++] = n;
 	}
@@ -80,13 +124,13 @@ static struct node *find(fuse_ino_t parent, const char *name)
 /* The virtual directory at `path` ("proc/pressure"), created as needed. */
 static struct node *mkdir_p(const char *path)
 {
-	struct node *dir = tree.nodes[0];
+	struct node *dir = tree.root;
 	char *copy = xstrdup(path), *save = NULL;
 
 	for (char *part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
 		struct node *next = find_locked(dir->ino, part);
 		if (!next)
-			next = node_add(dir, part, NODE_DIR);
+			next = node_add(dir, part, NODE_DIR, false);
 		dir = next;
 	}
 	free(copy);
@@ -96,11 +140,12 @@ static struct node *mkdir_p(const char *path)
 void tree_build(void)
 {
 	tree.mount_time = time(NULL);
-	node_add(NULL, "", NODE_DIR); /* FUSE_ROOT_ID == 1 */
+	tree.root = node_add(NULL, "", NODE_DIR, false);
 	for (size_t i = 0; i < nr_vfiles; i++) {
 		struct node *dir = mkdir_p(vfiles[i].dir);
-		struct node *f = node_add(dir, vfiles[i].name, NODE_VFILE);
-		f->vf = &vfiles[i];
+		struct node *f = node_add(dir, vfiles[i].name, NODE_VFILE, false);
+		if (f)
+			f->vf = &vfiles[i];
 	}
 	/* Marked host-backed last: its virtual files above are its kids. */
 	tree.cpu_dir = mkdir_p(HOST_BACKED_DIR);
@@ -111,6 +156,7 @@ void tree_destroy(void)
 {
 	for (size_t i = 0; i < tree.n; i++) {
 		free(tree.nodes[i]->name);
+		free(tree.nodes[i]->path);
 		free(tree.nodes[i]->vpath);
 		free(tree.nodes[i]->kids);
 		free(tree.nodes[i]);
@@ -118,17 +164,26 @@ void tree_destroy(void)
 	free(tree.nodes);
 	tree.nodes = NULL;
 	tree.n = tree.cap = 0;
-	tree.cpu_dir = NULL;
+	tree.root = tree.cpu_dir = NULL;
 	memset(tree.hash, 0, sizeof(tree.hash));
+	memset(tree.by_ino, 0, sizeof(tree.by_ino));
+	tree.journal_fd = -1;
+	tree.journal_seen = 0;
 }
+
+static void journal_replay_locked(void);
 
 struct node *tree_get(fuse_ino_t ino)
 {
-	struct node *n = NULL;
-
 	pthread_rwlock_rdlock(&tree.lock);
-	if (ino >= 1 && ino <= tree.n)
-		n = tree.nodes[ino - 1];
+	struct node *n = find_ino_locked(ino);
+	pthread_rwlock_unlock(&tree.lock);
+	if (n || tree.journal_fd < 0)
+		return n;
+	/* An id another serving process made: learn what it made since. */
+	pthread_rwlock_wrlock(&tree.lock);
+	journal_replay_locked();
+	n = find_ino_locked(ino);
 	pthread_rwlock_unlock(&tree.lock);
 	return n;
 }
@@ -184,27 +239,112 @@ static bool host_entry_type(const char *rel, mode_t *type)
 	return *type == S_IFDIR || *type == S_IFREG || *type == S_IFLNK;
 }
 
-/* The node for entry `name` of a host-backed dir, made on first use. */
+static bool valid_name(const char *name)
+{
+	return *name && strcmp(name, ".") && strcmp(name, "..") && !strchr(name, '/');
+}
+
+/* Called with the write lock held. */
+static struct node *make_interned_locked(struct node *dir, const char *name, enum node_kind kind,
+					 mode_t type, int cpu, const struct vfile *vf)
+{
+	struct node *n = node_add(dir, name, kind, true);
+	if (n) {
+		n->vpath = child_vpath(dir, name);
+		n->host_type = type;
+		n->cpu = cpu;
+		n->vf = vf;
+	}
+	return n;
+}
+
+/* Journal lines are "<type> <cpu> <path>": type d, f or l for a host
+ * directory, file or link, o for a cpuN/online file. */
+static void journal_append(const struct node *n)
+{
+	if (tree.journal_fd < 0)
+		return;
+	char type = n->kind == NODE_VFILE ? 'o'
+		    : n->host_type == S_IFDIR ? 'd' : n->host_type == S_IFLNK ? 'l' : 'f';
+	char *line = xasprintf("%c %d %s\n", type, n->cpu, n->path);
+	size_t len = strlen(line);
+	/* One write per line to an O_APPEND file: lines of concurrent
+	 * processes never interleave. */
+	if (write(tree.journal_fd, line, len) != (ssize_t)len)
+		log_once("tree", "journal", "cannot append to the node journal: a successor may "
+			 "not know %s", n->path);
+	free(line);
+}
+
+static void journal_apply(char *line)
+{
+	char type;
+	int cpu, pos = 0;
+
+	if (sscanf(line, "%c %d %n", &type, &cpu, &pos) != 2 || !pos)
+		return;
+	char *path = line + pos, *slash = strrchr(path, '/');
+	if (!slash || !strchr("dflo", type))
+		return;
+	*slash = '\0';
+	struct node *dir = find_ino_locked(ino_of_path(path));
+	const char *name = slash + 1;
+	if (!dir || strcmp(dir->path, path) || !dir->vpath || !valid_name(name) ||
+	    find_locked(dir->ino, name))
+		return;
+	if (type == 'o')
+		make_interned_locked(dir, name, NODE_VFILE, S_IFREG, cpu, &vfile_cpu_online_one);
+	else
+		make_interned_locked(dir, name, NODE_HOST,
+				     type == 'd' ? S_IFDIR : type == 'l' ? S_IFLNK : S_IFREG, cpu, NULL);
+}
+
+/* Learns the nodes other processes added since the last replay. Parents
+ * precede children in the journal: a process makes (or learns) a directory
+ * before anything in it. Called with the write lock held. */
+static void journal_replay_locked(void)
+{
+	struct strbuf buf = STRBUF_INIT;
+	char chunk[8192];
+	ssize_t got;
+
+	while ((got = pread(tree.journal_fd, chunk, sizeof(chunk),
+			    tree.journal_seen + (off_t)buf.len)) > 0)
+		sb_append(&buf, chunk, (size_t)got);
+	size_t done = 0;
+	for (char *nl; buf.len && (nl = memchr(buf.buf + done, '\n', buf.len - done));) {
+		*nl = '\0';
+		journal_apply(buf.buf + done);
+		done = (size_t)(nl - buf.buf) + 1;
+	}
+	tree.journal_seen += (off_t)done; /* a torn last line is read again */
+	sb_free(&buf);
+}
+
+void tree_set_journal(int fd)
+{
+	pthread_rwlock_wrlock(&tree.lock);
+	tree.journal_fd = fd;
+	tree.journal_seen = 0;
+	if (fd >= 0)
+		journal_replay_locked();
+	pthread_rwlock_unlock(&tree.lock);
+}
+
+/* The node for entry `name` of a host-backed dir, made on first use. NULL
+ * only on an id collision. */
 static struct node *intern(struct node *dir, const char *name, enum node_kind kind, mode_t type,
 			   int cpu, const struct vfile *vf)
 {
 	pthread_rwlock_wrlock(&tree.lock);
 	struct node *n = find_locked(dir->ino, name);
 	if (!n) {
-		n = node_add(dir, name, kind);
-		n->vpath = child_vpath(dir, name);
-		n->host_type = type;
-		n->cpu = cpu;
-		n->vf = vf;
-		n->interned = true;
+		n = make_interned_locked(dir, name, kind, type, cpu, vf);
+		if (n)
+			journal_append(n);
 	}
 	pthread_rwlock_unlock(&tree.lock);
 	return n;
-}
-
-static bool valid_name(const char *name)
-{
-	return *name && strcmp(name, ".") && strcmp(name, "..") && !strchr(name, '/');
 }
 
 int tree_lookup(struct node *dir, const char *name, pid_t reader, struct node **out)
@@ -232,11 +372,11 @@ int tree_lookup(struct node *dir, const char *name, pid_t reader, struct node **
 		if (host_cpu < 0)
 			return -ENOENT;
 		*out = n ? n : intern(dir, name, NODE_HOST, S_IFDIR, (int)cpu, NULL);
-		return 0;
+		return *out ? 0 : -EIO;
 	}
 	if (is_cpu_dir(dir) && !strcmp(name, "online")) {
 		*out = n ? n : intern(dir, name, NODE_VFILE, S_IFREG, dir->cpu, &vfile_cpu_online_one);
-		return 0;
+		return *out ? 0 : -EIO;
 	}
 
 	/* Host entries come and go (CPU hotplug): ask the host every time. */
@@ -252,13 +392,13 @@ int tree_lookup(struct node *dir, const char *name, pid_t reader, struct node **
 	if (!exists)
 		return -ENOENT;
 	*out = n ? n : intern(dir, name, NODE_HOST, type, dir->cpu, NULL);
-	return 0;
+	return *out ? 0 : -EIO;
 }
 
 static void base_stat(const struct node *n, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_ino = n->ino;
+	st->st_ino = n->st_ino;
 	st->st_atime = st->st_mtime = st->st_ctime = tree.mount_time;
 	st->st_blksize = 4096;
 }
@@ -315,7 +455,7 @@ static bool list_has(const struct dir_list *l, const char *name)
 	return false;
 }
 
-static void list_add(struct lister *ls, const char *name, fuse_ino_t ino, mode_t type)
+static void list_add(struct lister *ls, const char *name, ino_t ino, mode_t type)
 {
 	struct dir_list *l = ls->l;
 	if (list_has(l, name))
@@ -339,7 +479,8 @@ static void list_cpu_dirs(struct lister *ls, struct node *dir, pid_t reader)
 		struct node *n = find(dir->ino, name);
 		if (!n)
 			n = intern(dir, name, NODE_HOST, S_IFDIR, (int)view.shown[k], NULL);
-		list_add(ls, name, n->ino, S_IFDIR);
+		if (n)
+			list_add(ls, name, n->st_ino, S_IFDIR);
 	}
 	cpu_view_free(&view);
 }
@@ -376,7 +517,8 @@ static int list_host(struct lister *ls, struct node *dir, pid_t reader)
 		struct node *n = find(dir->ino, de->d_name);
 		if (!n)
 			n = intern(dir, de->d_name, NODE_HOST, type, dir->cpu, NULL);
-		list_add(ls, de->d_name, n->ino, type);
+		if (n)
+			list_add(ls, de->d_name, n->st_ino, type);
 	}
 	closedir(d);
 	free(rel);
@@ -390,11 +532,11 @@ int tree_list(struct node *dir, pid_t reader, struct dir_list *out)
 	memset(out, 0, sizeof(*out));
 	if (!is_dir(dir))
 		return -ENOTDIR;
-	list_add(&ls, ".", dir->ino, S_IFDIR);
-	list_add(&ls, "..", dir->parent, S_IFDIR);
+	list_add(&ls, ".", dir->st_ino, S_IFDIR);
+	list_add(&ls, "..", st_ino_of(dir->parent), S_IFDIR);
 	for (unsigned i = 0; i < dir->nkids; i++) {
 		struct node *k = dir->kids[i];
-		list_add(&ls, k->name, k->ino, k->kind == NODE_VFILE ? S_IFREG : S_IFDIR);
+		list_add(&ls, k->name, k->st_ino, k->kind == NODE_VFILE ? S_IFREG : S_IFDIR);
 	}
 	if (!dir->vpath)
 		return 0;
@@ -404,7 +546,8 @@ int tree_list(struct node *dir, pid_t reader, struct dir_list *out)
 		struct node *online = find(dir->ino, "online");
 		if (!online)
 			online = intern(dir, "online", NODE_VFILE, S_IFREG, dir->cpu, &vfile_cpu_online_one);
-		list_add(&ls, "online", online->ino, S_IFREG);
+		if (online)
+			list_add(&ls, "online", online->st_ino, S_IFREG);
 	}
 	int r = list_host(&ls, dir, reader);
 	if (r < 0)

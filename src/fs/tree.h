@@ -9,8 +9,14 @@
  * served with zero cache timeouts, because the kernel's dentry cache is
  * shared by all readers.
  *
- * Nodes are never freed: their number is bounded by the host's sysfs tree,
- * and inode numbers stay stable for the life of the mount. */
+ * Nodes are never freed: their number is bounded by the host's sysfs tree.
+ *
+ * Node ids outlive the process: a serving process that replaces a dead
+ * one (or an older version) on the same FUSE connection must answer for
+ * the ids the kernel already holds. So an id is a hash of the node's path,
+ * the same in every process and version, and every node made on lookup is
+ * appended to a journal shared by all serving processes of the mount,
+ * which a successor replays when the kernel names an id it does not know. */
 #ifndef CVIEWFS_TREE_H
 #define CVIEWFS_TREE_H
 
@@ -28,7 +34,9 @@ enum node_kind {
 };
 
 struct node {
-	fuse_ino_t ino;
+	fuse_ino_t ino;   /* the FUSE node id (a path hash; 1 for the root) */
+	ino_t st_ino;     /* what stat shows: 32 bits, for old 32-bit callers */
+	char *path;       /* from the root, "" for the root itself */
 	fuse_ino_t parent;
 	char *name;
 	enum node_kind kind;
@@ -42,12 +50,13 @@ struct node {
 	mode_t host_type; /* NODE_HOST: S_IFDIR, S_IFREG or S_IFLNK */
 	struct node **kids; /* virtual children of a NODE_DIR */
 	unsigned nkids;
-	struct node *hash_next;
+	struct node *hash_next; /* by (parent, name) */
+	struct node *ino_next;  /* by ino */
 };
 
 struct dir_entry {
 	char *name;
-	fuse_ino_t ino;
+	ino_t ino; /* as stat shows it */
 	mode_t type;
 };
 
@@ -57,6 +66,10 @@ struct dir_list {
 };
 
 void tree_build(void);
+/* Shares node ids with other serving processes of the same mount through
+ * `fd` (an append-only journal; -1 for none) and learns the ones already
+ * there. */
+void tree_set_journal(int fd);
 void tree_destroy(void);
 /* NULL for an unknown inode. */
 struct node *tree_get(fuse_ino_t ino);

@@ -3,6 +3,7 @@
 #define CVIEWFS_FILEIO_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct strbuf;
 
@@ -12,5 +13,8 @@ struct strbuf;
 int read_file_at(int dirfd, const char *path, bool nofollow, struct strbuf *out);
 /* Reads an already open fd to EOF, appending to out. */
 int read_fd_all(int fd, struct strbuf *out);
+/* Appends everything from offset `off` on, leaving the fd's offset alone
+ * (for files several processes share). 0 or -errno. */
+int pread_all(int fd, off_t off, struct strbuf *out);
 
 #endif

@@ -2,7 +2,10 @@
 #include "util/hash.h"
 #include "util/strbuf.h"
 
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +135,8 @@ void cpustat_advance(struct cpustat_state *st, const struct cpustat_sample *s,
 
 /* ---- registry ---- */
 
+static atomic_uint_fast64_t changes; /* releases so far: has anything moved? */
+
 #define BUCKETS 256
 #define SWEEP_EVERY 60.0
 
@@ -191,6 +196,7 @@ struct cpustat_state *cpustat_acquire(const char *key, double now)
 
 void cpustat_release(struct cpustat_state *st)
 {
+	atomic_fetch_add(&changes, 1);
 	pthread_mutex_unlock(&st->lock);
 }
 
@@ -214,4 +220,102 @@ void cpustat_forget_all(void)
 	}
 	reg.count = 0;
 	pthread_mutex_unlock(&reg.lock);
+}
+
+/* ---- carrying states over to a successor process ---- */
+
+uint64_t cpustat_changes(void)
+{
+	return atomic_load(&changes);
+}
+
+static void save_state(struct strbuf *out, const struct cpustat_state *st)
+{
+	sb_printf(out, "S %d %" PRIu64 " %" PRIu64 " %d %" PRIu64 " %" PRIu64 " %" PRIu64 " %u %s\n",
+		  st->have_totals, st->last_user_total, st->last_system_total, st->sum_set,
+		  st->sum.user, st->sum.system, st->sum.idle, st->nslots, st->key);
+	for (unsigned k = 0; k < st->nslots; k++) {
+		const struct slot *sl = &st->slots[k];
+		sb_printf(out, "C %d %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+			  " %" PRIu64 "\n", sl->set, sl->host, sl->last_user, sl->last_system,
+			  sl->last_host_ticks, sl->shown.user, sl->shown.system, sl->shown.idle);
+	}
+}
+
+void cpustat_save(struct strbuf *out)
+{
+	pthread_mutex_lock(&reg.lock);
+	for (size_t b = 0; b < BUCKETS; b++) {
+		for (struct cpustat_state *st = reg.bucket[b]; st; st = st->next) {
+			if (strchr(st->key, '\n'))
+				continue;
+			pthread_mutex_lock(&st->lock);
+			save_state(out, st);
+			pthread_mutex_unlock(&st->lock);
+		}
+	}
+	pthread_mutex_unlock(&reg.lock);
+}
+
+/* One state from its "S" line and the "C" lines after it; NULL if torn. */
+static struct cpustat_state *parse_state(const char **pos)
+{
+	const char *p = *pos, *eol = strchr(p, '\n');
+	int have_totals, sum_set, used = 0;
+	unsigned nslots;
+	struct cpustat_state *st = cpustat_state_new();
+
+	if (!eol || sscanf(p, "S %d %" SCNu64 " %" SCNu64 " %d %" SCNu64 " %" SCNu64 " %" SCNu64
+			   " %u %n", &have_totals, &st->last_user_total, &st->last_system_total,
+			   &sum_set, &st->sum.user, &st->sum.system, &st->sum.idle, &nslots, &used) != 8 ||
+	    !used || p + used > eol || nslots > 65536)
+		goto torn;
+	st->have_totals = have_totals;
+	st->sum_set = sum_set;
+	st->key = xstrndup(p + used, (size_t)(eol - p - used));
+	grow_slots(st, nslots);
+	for (unsigned k = 0; k < nslots; k++) {
+		struct slot *sl = &st->slots[k];
+		int set;
+		p = eol + 1;
+		eol = strchr(p, '\n');
+		if (!eol || sscanf(p, "C %d %u %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+				   " %" SCNu64, &set, &sl->host, &sl->last_user, &sl->last_system,
+				   &sl->last_host_ticks, &sl->shown.user, &sl->shown.system,
+				   &sl->shown.idle) != 8)
+			goto torn;
+		sl->set = set;
+	}
+	*pos = eol + 1;
+	return st;
+torn:
+	cpustat_state_free(st);
+	return NULL;
+}
+
+unsigned cpustat_restore(const char *text, double now)
+{
+	unsigned added = 0;
+
+	for (const char *p = text; p && *p == 'S';) {
+		struct cpustat_state *st = parse_state(&p);
+		if (!st)
+			break;
+		pthread_mutex_lock(&reg.lock);
+		size_t b = bucket_of(st->key);
+		struct cpustat_state *have = reg.bucket[b];
+		while (have && strcmp(have->key, st->key))
+			have = have->next;
+		if (!have) {
+			st->last_used = now;
+			st->next = reg.bucket[b];
+			reg.bucket[b] = st;
+			reg.count++;
+			added++;
+		}
+		pthread_mutex_unlock(&reg.lock);
+		if (have)
+			cpustat_state_free(st);
+	}
+	return added;
 }

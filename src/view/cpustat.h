@@ -49,4 +49,13 @@ void cpustat_release(struct cpustat_state *st);
 unsigned cpustat_count(void);
 void cpustat_forget_all(void);
 
+/* Carrying the states over to a successor process (an upgrade or a
+ * restart after a crash), as text: cpustat_save appends every state,
+ * cpustat_restore adds those it does not have yet and returns how many. */
+struct strbuf;
+void cpustat_save(struct strbuf *out);
+unsigned cpustat_restore(const char *text, double now);
+/* Grows whenever a state may have changed. */
+uint64_t cpustat_changes(void);
+
 #endif

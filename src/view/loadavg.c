@@ -151,3 +151,46 @@ void loadavg_forget_all(void)
 	reg.count = 0;
 	pthread_mutex_unlock(&reg.lock);
 }
+
+/* ---- carrying the averages over to a successor process ---- */
+
+void loadavg_save(struct strbuf *out)
+{
+	pthread_mutex_lock(&reg.lock);
+	for (size_t b = 0; b < BUCKETS; b++)
+		for (struct entry *e = reg.bucket[b]; e; e = e->next)
+			if (!strchr(e->key, '\n'))
+				sb_printf(out, "L %lu %lu %lu %s\n", e->avenrun[0], e->avenrun[1],
+					  e->avenrun[2], e->key);
+	pthread_mutex_unlock(&reg.lock);
+}
+
+unsigned loadavg_restore(const char *text, double now)
+{
+	unsigned added = 0;
+
+	for (const char *p = text, *eol; p && *p == 'L' && (eol = strchr(p, '\n')); p = eol + 1) {
+		unsigned long a[3];
+		int used = 0;
+		if (sscanf(p, "L %lu %lu %lu %n", &a[0], &a[1], &a[2], &used) != 3 || !used ||
+		    p + used >= eol)
+			break;
+		char *key = xstrndup(p + used, (size_t)(eol - p - used));
+		pthread_mutex_lock(&reg.lock);
+		if (!find_locked(key)) {
+			struct entry *e = xcalloc(1, sizeof(*e));
+			e->key = key;
+			key = NULL;
+			e->last_read = now;
+			memcpy(e->avenrun, a, sizeof(a));
+			size_t b = bucket_of(e->key);
+			e->next = reg.bucket[b];
+			reg.bucket[b] = e;
+			reg.count++;
+			added++;
+		}
+		pthread_mutex_unlock(&reg.lock);
+		free(key);
+	}
+	return added;
+}

@@ -45,4 +45,10 @@ void loadavg_sample(const char *key, unsigned active);
 unsigned loadavg_count(void);
 void loadavg_forget_all(void);
 
+/* Carrying the averages over to a successor process, as text (like
+ * cpustat_save/cpustat_restore). */
+struct strbuf;
+void loadavg_save(struct strbuf *out);
+unsigned loadavg_restore(const char *text, double now);
+
 #endif

@@ -1,0 +1,19 @@
+/* Counters readers have seen, carried over to the next serving process so
+ * that an upgrade or a crash never makes them go backwards: the /proc/stat
+ * accumulators (view/cpustat.h) and the load averages (view/loadavg.h).
+ *
+ * They live in a memfd the supervisor keeps. A serving process saves them
+ * every second while they change and once more when it stops; its
+ * successor loads them before answering anything. After a crash the
+ * successor starts from the last save, at most a second old: the
+ * accumulators then fold in the kernel's counters' growth since, which
+ * gives the same numbers the dead process would have shown. */
+#ifndef CVIEWFS_STATE_H
+#define CVIEWFS_STATE_H
+
+void state_load(int fd);
+void state_save(int fd);
+void state_autosave_start(int fd);
+void state_autosave_stop(void);
+
+#endif

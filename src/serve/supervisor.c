@@ -1,0 +1,435 @@
+#include "serve/supervisor.h"
+#include "cgroup/cgroup.h"
+#include "config.h"
+#include "daemon.h"
+#include "host/host.h"
+#include "options.h"
+#include "serve/handoff.h"
+#include "serve/worker.h"
+#include "util/fileio.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How long a new serving process may take to get ready, and an old one to
+ * finish its requests, before it is given up on / killed. */
+#define READY_TIMEOUT_MS 30000
+#define DRAIN_TIMEOUT_MS 5000
+/* More deaths than this within CRASH_WINDOW_S seconds: pause a second
+ * between restarts instead of spinning. */
+#define CRASH_BURST 5
+#define CRASH_WINDOW_S 10
+
+struct supervisor {
+	const struct options *o;
+	char **argv;
+	char *exe;               /* the binary to run: where we were started from */
+	struct fuse_session *se; /* holds the mount; never runs a loop */
+	int fuse_fd, init_fd, journal_fd, state_fd, sig_fd;
+	pid_t worker;            /* 0 while none */
+	uint32_t generation;
+	bool virtualize;
+	time_t deaths[CRASH_BURST];
+	unsigned ndeaths;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The path this binary was started from: an upgrade replaces the file
+ * there, and the next serving process runs the new one. */
+static char *self_path(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+static int memfd(const char *name, bool append)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+	if (fd >= 0 && append)
+		fcntl(fd, F_SETFL, O_APPEND);
+	return fd;
+}
+
+/* Reads the kernel's FUSE_INIT, sent when the filesystem is mounted, and
+ * keeps it for every serving process (serve/handoff.h). */
+static int save_init(struct supervisor *s, struct strbuf *err)
+{
+	size_t size = 256 * (size_t)getpagesize() + 4096; /* libfuse's buffer size */
+	char *buf = xmalloc(size);
+	ssize_t n;
+
+	do
+		n = read(s->fuse_fd, buf, size);
+	while (n < 0 && errno == EINTR);
+	s->init_fd = memfd("cviewfs-init", false);
+	if (n <= 0 || s->init_fd < 0 || write(s->init_fd, buf, (size_t)n) != n) {
+		sb_printf(err, "cannot read the FUSE INIT request: %s", n == 0 ? "end of file" : strerror(errno));
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	return 0;
+}
+
+static void describe_status(int status, struct strbuf *out)
+{
+	if (WIFEXITED(status)) {
+		sb_printf(out, "exited with status %d", WEXITSTATUS(status));
+		return;
+	}
+	int sig = WTERMSIG(status);
+	sb_printf(out, "was killed by signal %d (%s)", sig, strsignal(sig));
+	if (WCOREDUMP(status)) {
+		struct strbuf pattern = STRBUF_INIT;
+		read_file_at(AT_FDCWD, "/proc/sys/kernel/core_pattern", false, &pattern);
+		while (pattern.len && pattern.buf[pattern.len - 1] == '\n')
+			pattern.buf[--pattern.len] = '\0';
+		sb_printf(out, ", core dumped (kernel.core_pattern: %s)", sb_str(&pattern));
+		sb_free(&pattern);
+	} else if (sig == SIGSEGV || sig == SIGABRT || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) {
+		sb_puts(out, ", no core dump (core size limit 0?)");
+	}
+}
+
+static void child_exec(struct supervisor *s, const struct handoff *h)
+{
+	int fds[] = { h->fuse_fd, h->init_fd, h->journal_fd, h->state_fd, h->ready_fd, h->go_fd };
+	sigset_t none;
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			fcntl(fds[i], F_SETFD, 0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	char *spec = handoff_format(h);
+	setenv(HANDOFF_ENV, spec, 1);
+	execv(s->exe, s->argv);
+	fprintf(stderr, "cviewfs: cannot run %s: %s\n", s->exe, strerror(errno));
+	_exit(127);
+}
+
+/* Waits for one byte on fd; false when the writer went away first. */
+static bool wait_byte(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+	int r;
+
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	return r == 1 && read(fd, &c, 1) == 1;
+}
+
+/* Waits up to timeout_ms for pid to exit; kills it after that. */
+static int reap(pid_t pid, int timeout_ms)
+{
+	int status;
+	double until = now_ms() + timeout_ms;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return status;
+		if (r < 0)
+			return 0;
+		if (now_ms() > until) {
+			log_warn("serving process %ld did not stop in %d ms: killing it", (long)pid, timeout_ms);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return status;
+		}
+		usleep(1000);
+	}
+}
+
+/* Starts a serving process and waits until it is ready. With go_fd, it
+ * then waits for a byte there before serving. 0 and *pid, or -1. */
+static int spawn(struct supervisor *s, int *go_fd, pid_t *pid, struct strbuf *why)
+{
+	int ready[2], go[2] = { -1, -1 };
+
+	if (pipe2(ready, O_CLOEXEC) < 0 || (go_fd && pipe2(go, O_CLOEXEC) < 0)) {
+		sb_printf(why, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	struct handoff h = {
+		.fuse_fd = s->fuse_fd, .init_fd = s->init_fd, .journal_fd = s->journal_fd,
+		.state_fd = s->state_fd, .ready_fd = ready[1], .go_fd = go[0],
+		.generation = ++s->generation, .virtualize = s->virtualize,
+	};
+	pid_t child = fork();
+	if (child == 0)
+		child_exec(s, &h);
+	close(ready[1]);
+	if (go[0] >= 0)
+		close(go[0]);
+	if (child < 0) {
+		sb_printf(why, "fork: %s", strerror(errno));
+		close(ready[0]);
+		if (go[1] >= 0)
+			close(go[1]);
+		return -1;
+	}
+	bool ok = wait_byte(ready[0], READY_TIMEOUT_MS);
+	close(ready[0]);
+	if (!ok) {
+		kill(child, SIGKILL);
+		int status = reap(child, 0);
+		sb_puts(why, "the new serving process ");
+		describe_status(status, why);
+		sb_puts(why, " before it was ready");
+		if (go[1] >= 0)
+			close(go[1]);
+		return -1;
+	}
+	*pid = child;
+	if (go_fd)
+		*go_fd = go[1];
+	return 0;
+}
+
+/* Too many deaths lately: pause, so a process that cannot start does not
+ * spin a CPU. Readers wait in the kernel meanwhile. */
+static void throttle_restarts(struct supervisor *s)
+{
+	time_t now = time(NULL);
+	if (s->ndeaths == CRASH_BURST && now - s->deaths[0] < CRASH_WINDOW_S) {
+		log_warn("serving processes keep dying: waiting a second before the next");
+		sleep(1);
+	}
+	if (s->ndeaths == CRASH_BURST)
+		memmove(s->deaths, s->deaths + 1, (CRASH_BURST - 1) * sizeof(s->deaths[0]));
+	else
+		s->ndeaths++;
+	s->deaths[s->ndeaths - 1] = now;
+}
+
+static void restart_worker(struct supervisor *s)
+{
+	struct strbuf why = STRBUF_INIT;
+	for (;;) {
+		throttle_restarts(s);
+		sb_reset(&why);
+		if (spawn(s, NULL, &s->worker, &why) == 0)
+			break;
+		log_err("cannot restart the serving process: %s; retrying", sb_str(&why));
+	}
+	log_info("serving process %ld took over (generation %u)", (long)s->worker, s->generation);
+	sb_free(&why);
+}
+
+static void on_child_exit(struct supervisor *s)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid != s->worker)
+			continue;
+		struct strbuf what = STRBUF_INIT;
+		describe_status(status, &what);
+		log_err("serving process %ld %s; starting another", (long)pid, sb_str(&what));
+		sb_free(&what);
+		s->worker = 0;
+		restart_worker(s);
+	}
+}
+
+/* SIGUSR1: the binary at our path (perhaps just upgraded) takes over. The
+ * old process stops first (its last requests answered, its counters
+ * saved); readers wait in the kernel for the few milliseconds between. */
+static void upgrade(struct supervisor *s)
+{
+	struct strbuf why = STRBUF_INIT;
+	pid_t next, old = s->worker;
+	int go;
+
+	log_info("SIGUSR1: starting %s to take over", s->exe);
+	if (spawn(s, &go, &next, &why) < 0) {
+		log_err("upgrade failed: %s; the running version keeps serving", sb_str(&why));
+		sb_free(&why);
+		return;
+	}
+	if (old > 0) {
+		kill(old, SIGTERM);
+		reap(old, DRAIN_TIMEOUT_MS);
+	}
+	s->worker = next;
+	if (write(go, "g", 1) != 1)
+		log_err("cannot start the new serving process: %s", strerror(errno));
+	close(go);
+	log_info("upgrade done: process %ld serves (generation %u)", (long)next, s->generation);
+	sb_free(&why);
+}
+
+static void toggle_virtualization(struct supervisor *s)
+{
+	s->virtualize = !s->virtualize;
+	if (s->worker > 0)
+		kill(s->worker, SIGUSR2);
+	log_info(s->virtualize ? "SIGUSR2: virtualization on"
+			       : "SIGUSR2: virtualization off: every file shows the host's values");
+}
+
+static int block_signals(struct supervisor *s)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&set, sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	s->sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	return s->sig_fd < 0 ? -1 : 0;
+}
+
+/* Until SIGTERM, SIGINT or SIGQUIT. */
+static void supervise(struct supervisor *s)
+{
+	struct signalfd_siginfo si;
+
+	for (;;) {
+		ssize_t n = read(s->sig_fd, &si, sizeof(si));
+		if (n != (ssize_t)sizeof(si)) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			log_err("signalfd: %s", strerror(errno));
+			return;
+		}
+		switch (si.ssi_signo) {
+		case SIGCHLD: on_child_exit(s); break;
+		case SIGUSR1: upgrade(s); break;
+		case SIGUSR2: toggle_virtualization(s); break;
+		case SIGHUP: log_info("SIGHUP ignored (SIGUSR1 upgrades, SIGTERM stops)"); break;
+		default: return;
+		}
+	}
+}
+
+static void stop_worker(struct supervisor *s)
+{
+	if (s->worker > 0) {
+		kill(s->worker, SIGTERM);
+		reap(s->worker, DRAIN_TIMEOUT_MS);
+		s->worker = 0;
+	}
+}
+
+/* The same checks the serving process makes, before anything is mounted,
+ * so a bad host fails with one line instead of a mount nobody serves. */
+static int preflight(const struct options *o, struct strbuf *err)
+{
+	struct cgroups cg;
+
+	if (check_can_mount(o->mountpoint, err) < 0 || host_init(err) < 0)
+		return -1;
+	int r = cgroups_open(&cg, host()->cgroup, err);
+	if (r == 0)
+		cgroups_close(&cg);
+	host_fini();
+	return r;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+int supervisor_main(const struct options *o, char **argv)
+{
+	struct supervisor s = { .o = o, .argv = argv, .init_fd = -1, .journal_fd = -1,
+				.state_fd = -1, .sig_fd = -1, .virtualize = true };
+	struct strbuf err = STRBUF_INIT;
+	int status = 1, pidfd = -1;
+
+	log_setup(false, o->debug);
+	s.exe = self_path();
+	if (!s.exe) {
+		sb_printf(&err, "cannot find this program's path: %s", strerror(errno));
+		goto out;
+	}
+	if (preflight(o, &err) < 0 || (pidfd = pidfile_lock(o->pidfile, &err)) < 0)
+		goto out;
+	s.se = cviewfs_session_new(argv[0], o);
+	if (!s.se) {
+		sb_puts(&err, "cannot start the FUSE session (check the -o options)");
+		goto out;
+	}
+	if (fuse_session_mount(s.se, o->mountpoint) != 0) {
+		sb_printf(&err, "cannot mount on %s (see the message above)", o->mountpoint);
+		goto out;
+	}
+	if (fuse_daemonize(o->foreground) != 0) {
+		sb_puts(&err, "cannot daemonize");
+		goto out_unmount;
+	}
+	if (!o->foreground)
+		log_setup(true, o->debug);
+	pidfile_write(pidfd);
+	s.fuse_fd = fuse_session_fd(s.se);
+	s.journal_fd = memfd("cviewfs-nodes", true);
+	s.state_fd = memfd("cviewfs-state", false);
+	if (s.journal_fd < 0 || s.state_fd < 0) {
+		sb_printf(&err, "memfd_create: %s", strerror(errno));
+		goto out_unmount;
+	}
+	if (block_signals(&s) < 0) {
+		sb_printf(&err, "signalfd: %s", strerror(errno));
+		goto out_unmount;
+	}
+	if (save_init(&s, &err) < 0)
+		goto out_unmount;
+	if (spawn(&s, NULL, &s.worker, &err) < 0)
+		goto out_unmount;
+	log_info("serving %s (cviewfs %s, supervisor %ld, serving process %ld)", o->mountpoint,
+		 CVIEWFS_VERSION, (long)getpid(), (long)s.worker);
+	supervise(&s);
+	status = 0;
+	stop_worker(&s);
+	log_info("unmounting %s", o->mountpoint);
+out_unmount:
+	fuse_session_unmount(s.se);
+out:
+	if (s.se)
+		fuse_session_destroy(s.se);
+	if (pidfd >= 0)
+		pidfile_remove(o->pidfile, pidfd);
+	close_fd(&s.init_fd);
+	close_fd(&s.journal_fd);
+	close_fd(&s.state_fd);
+	close_fd(&s.sig_fd);
+	free(s.exe);
+	if (err.len) {
+		log_err("%s", sb_str(&err));
+		status = 1;
+	}
+	sb_free(&err);
+	return status;
+}

@@ -1,0 +1,249 @@
+#include "serve/worker.h"
+#include "cgroup/cgroup.h"
+#include "config.h"
+#include "fs/files.h"
+#include "fs/ops.h"
+#include "fs/sampler.h"
+#include "fs/tree.h"
+#include "host/host.h"
+#include "options.h"
+#include "reader/reader.h"
+#include "serve/handoff.h"
+#include "serve/state.h"
+#include "util/fileio.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <linux/fuse.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* Linux 6.9: the kernel queues again every request a dead process had
+ * taken but not answered. Older headers lack the constant. */
+#define NOTIFY_RESEND 7
+
+static struct fuse_session *session;
+
+static void say(const char *msg)
+{
+	/* Signal handlers may only write(2). */
+	ssize_t r = write(STDERR_FILENO, msg, strlen(msg));
+	(void)r;
+}
+
+static void on_exit_signal(int sig)
+{
+	(void)sig;
+	fuse_session_exit(session);
+}
+
+static void on_sigusr2(int sig)
+{
+	(void)sig;
+	files_toggle_virtualization();
+	say(files_virtualizing() ? "cviewfs: virtualization on\n"
+				 : "cviewfs: virtualization off: serving host values\n");
+}
+
+static void install_signals(struct fuse_session *se)
+{
+	session = se;
+	/* No SA_RESTART: the waits of the request loop must see the stop. */
+	struct sigaction stop = { .sa_handler = on_exit_signal };
+	sigemptyset(&stop.sa_mask);
+	sigaction(SIGTERM, &stop, NULL);
+	/* The supervisor decides when serving stops: a Ctrl-C reaching the
+	 * whole foreground process group must not take this process first. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	struct sigaction toggle = { .sa_handler = on_sigusr2, .sa_flags = SA_RESTART };
+	sigemptyset(&toggle.sa_mask);
+	sigaction(SIGUSR2, &toggle, NULL);
+}
+
+struct fuse_session *cviewfs_session_new(const char *prog, const struct options *o)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct strbuf mopts = STRBUF_INIT;
+
+	/* allow_other: containers run as other users. */
+	/* ro: nothing here is writable, and the kernel then skips the atime
+	 * invalidation that costs a GETATTR after every read. */
+	sb_puts(&mopts, "ro,allow_other,fsname=cviewfs,subtype=cviewfs");
+	if (o->fuse_opts.len)
+		sb_printf(&mopts, ",%s", sb_str(&o->fuse_opts));
+	fuse_opt_add_arg(&args, prog);
+	fuse_opt_add_arg(&args, "-o");
+	fuse_opt_add_arg(&args, sb_str(&mopts));
+	if (o->debug)
+		fuse_opt_add_arg(&args, "-d");
+	struct fuse_session *se = fuse_session_new(&args, &cviewfs_ops, sizeof(cviewfs_ops), NULL);
+	fuse_opt_free_args(&args);
+	sb_free(&mopts);
+	return se;
+}
+
+static int serve(struct fuse_session *se)
+{
+	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	fuse_loop_cfg_set_clone_fd(cfg, 0);
+	fuse_loop_cfg_set_max_threads(cfg, 64);
+	int r = fuse_session_loop_mt(se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return r;
+}
+
+/* Core dumps of a crash are what a bug report needs: allow them up to the
+ * hard limit the service was given (root here may not raise it further). */
+static void allow_core_dumps(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_CORE, &rl) == 0 && rl.rlim_cur != rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_CORE, &rl);
+	}
+	prctl(PR_SET_DUMPABLE, 1);
+}
+
+/* Feeds the mount's INIT request into this process's session: libfuse
+ * accepts no other request before it, and learns the negotiated limits. */
+static int replay_init(struct fuse_session *se, int init_fd)
+{
+	struct strbuf req = STRBUF_INIT;
+	int r = pread_all(init_fd, 0, &req);
+	if (r < 0 || req.len < sizeof(struct fuse_in_header)) {
+		sb_free(&req);
+		return -1;
+	}
+	struct fuse_buf buf = { .size = req.len, .mem = req.buf };
+	fuse_session_process_buf(se, &buf);
+	sb_free(&req);
+	return 0;
+}
+
+/* Asks the kernel to queue again the requests a dead predecessor took. */
+static void resend_orphaned_requests(int fuse_fd)
+{
+	struct fuse_out_header h = { .len = sizeof(h), .error = NOTIFY_RESEND, .unique = 0 };
+	if (write(fuse_fd, &h, sizeof(h)) != (ssize_t)sizeof(h))
+		log_once("serve", "resend", "this kernel cannot resend requests (FUSE_NOTIFY_RESEND "
+			 "needs Linux 6.9; %s): a read a dead serving process had taken stays "
+			 "blocked until the reader is killed", strerror(errno));
+}
+
+static int wait_for_go(int go_fd)
+{
+	char c;
+	ssize_t n;
+	do
+		n = read(go_fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	close(go_fd);
+	return n == 1 ? 0 : -1;
+}
+
+static void signal_ready(int ready_fd)
+{
+	char c = 'r';
+	if (write(ready_fd, &c, 1) != 1)
+		log_warn("cannot tell the supervisor this process is ready: %s", strerror(errno));
+	close(ready_fd);
+}
+
+/* Background threads take no signals: a SIGTERM must reach the thread
+ * that waits in the request loop (libfuse's own threads block them too). */
+static int start_helpers(const struct options *o, const struct cgroups *cg, int state_fd)
+{
+	sigset_t all, old;
+	int r = 0;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	state_autosave_start(state_fd);
+	if (o->loadavg && sampler_start(cg) < 0) {
+		log_err("cannot start the loadavg sampler");
+		r = -1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+int worker_main(const struct options *o, const char *prog, const struct handoff *h)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct cgroups cg;
+	int status = WORKER_EXIT_FATAL;
+
+	/* The connection must not outlive its supervisor in a process nobody
+	 * restarts or stops. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	log_setup(!o->foreground, o->debug);
+	allow_core_dumps();
+	if (host_init(&err) < 0 || cgroups_open(&cg, host()->cgroup, &err) < 0) {
+		log_err("%s", sb_str(&err));
+		sb_free(&err);
+		host_fini();
+		return WORKER_EXIT_FATAL;
+	}
+	reader_init(o->view_from);
+	files_setup(&(struct files_config){
+		.cg = &cg,
+		.swap_disabled = o->swap_disabled,
+		.zswap_disabled = o->zswap_disabled,
+		.use_cfs = o->use_cfs,
+		.cpuinfo_flat = o->cpuinfo_flat,
+		.loadavg = o->loadavg,
+	});
+	files_set_virtualization(h->virtualize);
+	tree_build();
+	ops_set_generation(h->generation);
+
+	struct fuse_session *se = cviewfs_session_new(prog, o);
+	char fdpath[32];
+	snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", h->fuse_fd);
+	if (!se || fuse_session_mount(se, fdpath) != 0) {
+		log_err("cannot start a FUSE session on the handed-over connection");
+		goto out;
+	}
+	install_signals(se);
+	signal_ready(h->ready_fd);
+	/* An upgrade: the predecessor is still draining its requests. */
+	if (h->go_fd >= 0 && wait_for_go(h->go_fd) < 0)
+		goto out_session;
+	/* Only now: the predecessor may have added nodes and saved counters
+	 * until it stopped. */
+	tree_set_journal(h->journal_fd);
+	state_load(h->state_fd);
+	if (replay_init(se, h->init_fd) < 0) {
+		log_err("the saved FUSE INIT request is unreadable");
+		goto out_session;
+	}
+	resend_orphaned_requests(h->fuse_fd);
+	if (start_helpers(o, &cg, h->state_fd) < 0)
+		goto out_session;
+	log_info("cviewfs %s serving (process %ld, generation %u)", CVIEWFS_VERSION, (long)getpid(),
+		 h->generation);
+	status = serve(se) == 0 ? 0 : 1;
+	sampler_stop();
+	state_autosave_stop();
+	state_save(h->state_fd);
+out_session:
+out:
+	if (se)
+		fuse_session_destroy(se);
+	tree_destroy();
+	reader_fini();
+	cgroups_close(&cg);
+	host_fini();
+	sb_free(&err);
+	return status;
+}

@@ -1,0 +1,13 @@
+#ifndef CVIEWFS_TOOLKIT_COMMANDS_H
+#define CVIEWFS_TOOLKIT_COMMANDS_H
+#include "tk.h"
+
+int cmd_hook(const tk_config *cfg);
+int cmd_lxc_mount(const tk_config *cfg, const char *rootfs);
+int cmd_lxc_stop(const tk_config *cfg);
+int cmd_remount(const tk_config *cfg, const char *id);
+int cmd_umount(const tk_config *cfg, const char *id);
+int cmd_check(const tk_config *cfg, double wait_s);
+int cmd_prestart(const tk_config *cfg);
+
+#endif
