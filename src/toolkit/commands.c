@@ -143,8 +143,12 @@ static int apply_one(const tk_container *c, tk_bind_mode mode, const tk_served *
 		tk_error_report(&err);
 		return 1;
 	}
-	printf("%s %s (pid %d): %d removed, %d added\n", verb, c->id, (int)c->pid, res.removed,
-	       res.added);
+	/* Containers found by the /proc scan are named "pid N" already. */
+	if (strncmp(c->id, "pid ", 4) == 0)
+		printf("%s %s: %d removed, %d added\n", verb, c->id, res.removed, res.added);
+	else
+		printf("%s %s (pid %d): %d removed, %d added\n", verb, c->id, (int)c->pid,
+		       res.removed, res.added);
 	return 0;
 }
 
