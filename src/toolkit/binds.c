@@ -25,6 +25,7 @@ struct child {
 	const tk_target *t;
 	tk_bind_mode mode;
 	const tk_served *served;
+	const tk_devset *ours;
 	int procfd; /* the host's /proc: still valid inside the container */
 	int *trees; /* one detached mount per served file, -1 if none */
 	tk_bind_result res;
@@ -118,7 +119,7 @@ static int detach_stack(struct child *c, const char *path, tk_error **err)
 		if (read_mounts(c, &ms, err) < 0)
 			return -1;
 		const tk_mount *top = tk_mounts_top(&ms, path);
-		bool go = top && tk_mount_is_container_bind(top) &&
+		bool go = top && tk_mount_is_container_bind(top, c->ours) &&
 			  (c->mode == TK_UNBIND || !is_fresh(c, top));
 		tk_mounts_free(&ms);
 		if (!go)
@@ -139,7 +140,7 @@ static int detach_all(struct child *c, tk_error **err)
 		return -1;
 	int r = 0;
 	for (size_t i = 0; i < ms.n && r == 0; i++) {
-		if (!tk_mount_is_container_bind(&ms.v[i]))
+		if (!tk_mount_is_container_bind(&ms.v[i], c->ours))
 			continue;
 		/* Each mount point once: detach_stack takes its whole stack. */
 		if (tk_mounts_top(&ms, ms.v[i].mountpoint) != &ms.v[i])
@@ -232,10 +233,10 @@ static int parse_report(char *text, tk_bind_result *res, tk_error **err)
 }
 
 int tk_binds_apply(const tk_target *t, tk_bind_mode mode, const tk_served *served,
-		   tk_bind_result *res, tk_error **err)
+		   const tk_devset *ours, tk_bind_result *res, tk_error **err)
 {
 	memset(res, 0, sizeof(*res));
-	struct child c = {.t = t, .mode = mode, .served = served, .procfd = -1};
+	struct child c = {.t = t, .mode = mode, .served = served, .ours = ours, .procfd = -1};
 	size_t n = served ? served->n : 0;
 	c.trees = malloc((n ? n : 1) * sizeof(int));
 	if (!c.trees)

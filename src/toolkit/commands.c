@@ -11,6 +11,39 @@
 
 #include "commands.h"
 
+/* The daemon's devices known for the mount point: the serving one (when
+ * SERVED, recorded now) and those of its predecessors. */
+static int our_devices(const tk_config *cfg, const tk_served *served, tk_devset *ours,
+		       tk_error **err)
+{
+	char *mp = NULL;
+	int r = 0;
+	if (served)
+		r = tk_devices_record(cfg->state_dir, served->mountpoint, served->major,
+				      served->minor, err);
+	else
+		r = tk_mountpoint_path(cfg->mountpoint, &mp, err);
+	if (r == 0)
+		r = tk_devices_load(cfg->state_dir, served ? served->mountpoint : mp, ours, err);
+	if (r == 0 && served)
+		r = tk_devset_add(ours, served->major, served->minor, err);
+	free(mp);
+	return r;
+}
+
+/* A serving daemon and the devices that are ours. */
+static int open_daemon(const tk_config *cfg, tk_served *served, tk_devset *ours, tk_error **err)
+{
+	memset(ours, 0, sizeof(*ours));
+	if (tk_served_open(cfg->mountpoint, served, err) < 0)
+		return -1;
+	if (our_devices(cfg, served, ours, err) < 0) {
+		tk_served_free(served);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- OCI hook ---- */
 
 /* Binds into a container that is being created. A daemon that is not
@@ -20,15 +53,17 @@
 static int hook_bind(const tk_config *cfg, const tk_oci_state *st, tk_error **err)
 {
 	tk_served served;
-	if (tk_served_open(cfg->mountpoint, &served, err) < 0) {
+	tk_devset ours;
+	if (open_daemon(cfg, &served, &ours, err) < 0) {
 		tk_wrap(err, "container %s starts without cviewfs", st->id);
 		tk_error_report(err);
 		return 0;
 	}
 	tk_target t = {.pid = st->pid, .rootfs = st->rootfs, .name = st->id};
 	tk_bind_result res;
-	int r = tk_binds_apply(&t, TK_BIND, &served, &res, err);
+	int r = tk_binds_apply(&t, TK_BIND, &served, &ours, &res, err);
 	tk_served_free(&served);
+	tk_devset_free(&ours);
 	if (r < 0)
 		return tk_wrap(err, "container %s", st->id);
 	return 0;
@@ -102,15 +137,17 @@ int cmd_lxc_mount(const tk_config *cfg, const char *rootfs)
 	if (init > 0 && tk_registry_add(cfg->state_dir, name, init, "lxc", &err) < 0)
 		tk_error_report(&err); /* only remount --all would miss it */
 	tk_served served;
-	if (tk_served_open(cfg->mountpoint, &served, &err) < 0) {
+	tk_devset ours;
+	if (open_daemon(cfg, &served, &ours, &err) < 0) {
 		tk_wrap(&err, "container %s starts without cviewfs", name);
 		tk_error_report(&err);
 		return 0;
 	}
 	tk_target t = {.pid = 0, .rootfs = (char *)rootfs, .name = name};
 	tk_bind_result res;
-	int r = tk_binds_apply(&t, TK_BIND, &served, &res, &err);
+	int r = tk_binds_apply(&t, TK_BIND, &served, &ours, &res, &err);
 	tk_served_free(&served);
+	tk_devset_free(&ours);
 	if (r < 0) {
 		tk_wrap(&err, "lxc-mount %s", name);
 		tk_error_report(&err);
@@ -132,13 +169,14 @@ int cmd_lxc_stop(const tk_config *cfg)
 
 /* ---- remount / umount ---- */
 
-static int apply_one(const tk_container *c, tk_bind_mode mode, const tk_served *served)
+static int apply_one(const tk_container *c, tk_bind_mode mode, const tk_served *served,
+		     const tk_devset *ours)
 {
 	tk_target t = {.pid = c->pid, .rootfs = NULL, .name = c->id};
 	tk_bind_result res;
 	tk_error *err = NULL;
 	const char *verb = mode == TK_BIND ? "remount" : "umount";
-	if (tk_binds_apply(&t, mode, served, &res, &err) < 0) {
+	if (tk_binds_apply(&t, mode, served, ours, &res, &err) < 0) {
 		tk_wrap(&err, "%s %s (pid %d)", verb, c->id, (int)c->pid);
 		tk_error_report(&err);
 		return 1;
@@ -156,14 +194,17 @@ static int apply(const tk_config *cfg, tk_bind_mode mode, const char *id)
 {
 	tk_error *err = NULL;
 	tk_served served = {0};
+	tk_devset ours = {0};
 	const char *verb = mode == TK_BIND ? "remount" : "umount";
-	if (mode == TK_BIND && tk_served_open(cfg->mountpoint, &served, &err) < 0) {
-		tk_wrap(&err, "remount");
+	/* umount works without a daemon: that is when it is needed most. */
+	int r = mode == TK_BIND ? open_daemon(cfg, &served, &ours, &err)
+				: our_devices(cfg, NULL, &ours, &err);
+	if (r < 0) {
+		tk_wrap(&err, "%s", verb);
 		tk_error_report(&err);
 		return 1;
 	}
 	tk_containers list = {0};
-	int r = 0;
 	if (id) {
 		tk_container one;
 		r = tk_discover_one(cfg, id, &one, &err);
@@ -180,7 +221,7 @@ static int apply(const tk_config *cfg, tk_bind_mode mode, const char *id)
 	} else {
 		/* umount needs only the namespaces with binds; remount also the
 		 * registered containers whose binds are missing. */
-		r = tk_discover_all(cfg, mode == TK_BIND, &list, &err);
+		r = tk_discover_all(cfg, &ours, mode == TK_BIND, &list, &err);
 	}
 	int status = 0;
 	if (r < 0) {
@@ -189,9 +230,10 @@ static int apply(const tk_config *cfg, tk_bind_mode mode, const char *id)
 		status = 1;
 	}
 	for (size_t i = 0; i < list.n; i++)
-		status |= apply_one(&list.v[i], mode, mode == TK_BIND ? &served : NULL);
+		status |= apply_one(&list.v[i], mode, mode == TK_BIND ? &served : NULL, &ours);
 	tk_containers_free(&list);
 	tk_served_free(&served);
+	tk_devset_free(&ours);
 	fflush(stdout);
 	return status;
 }
@@ -208,9 +250,11 @@ int cmd_check(const tk_config *cfg, double wait_s)
 	for (;;) {
 		tk_error *err = NULL;
 		tk_served served;
-		if (tk_served_open(cfg->mountpoint, &served, &err) == 0) {
+		tk_devset ours;
+		if (open_daemon(cfg, &served, &ours, &err) == 0) {
 			printf("cviewfs at %s is serving %zu files\n", served.mountpoint, served.n);
 			tk_served_free(&served);
+			tk_devset_free(&ours);
 			return 0;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);

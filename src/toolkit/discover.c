@@ -65,7 +65,7 @@ static int push(tk_containers *out, char *id, pid_t pid, bool has_binds, tk_erro
 	return 0;
 }
 
-static bool has_container_binds(pid_t pid)
+static bool has_container_binds(pid_t pid, const tk_devset *ours)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
@@ -77,14 +77,14 @@ static bool has_container_binds(pid_t pid)
 	}
 	bool found = false;
 	for (size_t i = 0; i < ms.n && !found; i++)
-		found = tk_mount_is_container_bind(&ms.v[i]);
+		found = tk_mount_is_container_bind(&ms.v[i], ours);
 	tk_mounts_free(&ms);
 	return found;
 }
 
 /* One process per mount namespace other than ours; namespaces with
  * cviewfs binds become containers (NSES keeps their ids, index-aligned). */
-static int scan_proc(tk_containers *out, seen *nses, tk_error **err)
+static int scan_proc(const tk_devset *ours, tk_containers *out, seen *nses, tk_error **err)
 {
 	seen visited = {0};
 	nsid self;
@@ -107,7 +107,7 @@ static int scan_proc(tk_containers *out, seen *nses, tk_error **err)
 		if (!ns_of(pid, &ns) || seen_find(&visited, ns) >= 0)
 			continue;
 		r = seen_add(&visited, ns, err);
-		if (r == 0 && has_container_binds(pid)) {
+		if (r == 0 && has_container_binds(pid, ours)) {
 			r = push(out, tk_strdup_printf("pid %d", (int)pid), pid, true, err);
 			if (r == 0)
 				r = seen_add(nses, ns, err);
@@ -146,13 +146,13 @@ static int merge_registry(const tk_config *cfg, tk_containers *out, seen *nses, 
 	return r;
 }
 
-int tk_discover_all(const tk_config *cfg, bool registered_too, tk_containers *out,
-		    tk_error **err)
+int tk_discover_all(const tk_config *cfg, const tk_devset *ours, bool registered_too,
+		    tk_containers *out, tk_error **err)
 {
 	out->v = NULL;
 	out->n = 0;
 	seen nses = {0};
-	int r = scan_proc(out, &nses, err);
+	int r = scan_proc(ours, out, &nses, err);
 	if (r == 0 && registered_too)
 		r = merge_registry(cfg, out, &nses, err);
 	free(nses.v);

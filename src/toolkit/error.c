@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "tk.h"
 
@@ -74,6 +75,8 @@ void tk_error_report(tk_error **err)
 	tk_error_free(err);
 }
 
+bool tk_log_to_syslog;
+
 void tk_log(const char *fmt, ...)
 {
 	va_list ap;
@@ -82,5 +85,7 @@ void tk_log(const char *fmt, ...)
 	va_end(ap);
 	/* One write, so concurrent hooks' lines do not interleave. */
 	fprintf(stderr, "cviewfs-toolkit: %s\n", s ? s : fmt);
+	if (tk_log_to_syslog)
+		syslog(LOG_WARNING, "%s", s ? s : fmt);
 	free(s);
 }

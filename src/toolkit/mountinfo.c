@@ -131,9 +131,9 @@ bool tk_mount_is_cviewfs(const tk_mount *m)
 	return strcmp(m->fstype, "fuse.cviewfs") == 0;
 }
 
-bool tk_mount_is_container_bind(const tk_mount *m)
+bool tk_mount_is_container_bind(const tk_mount *m, const tk_devset *ours)
 {
-	if (!tk_mount_is_cviewfs(m))
+	if (!tk_mount_is_cviewfs(m) || !tk_devset_has(ours, m->major, m->minor))
 		return false;
 	const char *p = m->mountpoint;
 	return strncmp(p, "/proc/", 6) == 0 || strcmp(p, "/sys/devices/system/cpu") == 0;

@@ -27,6 +27,9 @@ int tk_wrap(tk_error **err, const char *fmt, ...) __attribute__((format(printf, 
 void tk_error_free(tk_error **err);
 /* Logs "cviewfs-toolkit: MSG" on stderr and frees *err. */
 void tk_error_report(tk_error **err);
+/* Hooks also log to syslog: runtimes show a hook's stderr only when it
+ * fails. */
+extern bool tk_log_to_syslog;
 void tk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- small helpers (util.c) ---- */
@@ -64,9 +67,30 @@ void tk_mounts_free(tk_mounts *m);
 /* The topmost mount whose mount point is PATH, or NULL. */
 const tk_mount *tk_mounts_top(const tk_mounts *m, const char *path);
 bool tk_mount_is_cviewfs(const tk_mount *m);
-/* A cviewfs mount a container would have: its mount point is under /proc
- * or is /sys/devices/system/cpu, as seen from the container's root. */
-bool tk_mount_is_container_bind(const tk_mount *m);
+
+/* ---- which cviewfs mounts are ours (devices.c) ---- */
+typedef struct tk_devset {
+	struct {
+		unsigned int major, minor;
+	} *v;
+	size_t n;
+} tk_devset;
+
+/* Remembers that MAJ:MIN is the device of the daemon at MOUNTPOINT. */
+int tk_devices_record(const char *state_dir, const char *mountpoint, unsigned int major,
+		      unsigned int minor, tk_error **err);
+/* The devices MOUNTPOINT's daemons have had, minus those mounted now at
+ * another mount point. */
+int tk_devices_load(const char *state_dir, const char *mountpoint, tk_devset *out,
+		    tk_error **err);
+bool tk_devset_has(const tk_devset *s, unsigned int major, unsigned int minor);
+int tk_devset_add(tk_devset *s, unsigned int major, unsigned int minor, tk_error **err);
+void tk_devset_free(tk_devset *s);
+
+/* A bind a container would have from one of OURS: a cviewfs mount whose
+ * mount point is under /proc or is /sys/devices/system/cpu, as seen from
+ * the container's root. */
+bool tk_mount_is_container_bind(const tk_mount *m, const tk_devset *ours);
 
 /* ---- the daemon's mount (served.c) ---- */
 typedef struct tk_served {
@@ -102,7 +126,7 @@ typedef struct tk_bind_result {
  * of SERVED that exists in it and is not bound fresh already.
  * TK_UNBIND: detach all its cviewfs binds (SERVED may be NULL). */
 int tk_binds_apply(const tk_target *t, tk_bind_mode mode, const tk_served *served,
-		   tk_bind_result *res, tk_error **err);
+		   const tk_devset *ours, tk_bind_result *res, tk_error **err);
 
 /* ---- containers (discover.c) ---- */
 typedef struct tk_container {
@@ -123,10 +147,10 @@ typedef struct tk_config {
 	const char *lxc_path;       /* NULL: LXC's default */
 } tk_config;
 
-/* Containers with cviewfs mounts (any mount namespace but ours) plus the
+/* Containers with binds from OURS (any mount namespace but ours) plus the
  * live ones the hooks registered. */
-int tk_discover_all(const tk_config *cfg, bool registered_too, tk_containers *out,
-		    tk_error **err);
+int tk_discover_all(const tk_config *cfg, const tk_devset *ours, bool registered_too,
+		    tk_containers *out, tk_error **err);
 /* One container by id (or unique id prefix): the registry, runc/crun state
  * directories, LXC, podman. */
 int tk_discover_one(const tk_config *cfg, const char *id, tk_container *out, tk_error **err);

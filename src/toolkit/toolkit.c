@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "commands.h"
 #include "config.h"
@@ -131,6 +132,10 @@ int main(int argc, char **argv)
 	if (r)
 		return r;
 	const char *cmd = a.command;
+	if (strcmp(cmd, "hook") == 0 || strncmp(cmd, "lxc-", 4) == 0) {
+		tk_log_to_syslog = true;
+		openlog("cviewfs-toolkit", LOG_PID, LOG_DAEMON);
+	}
 	if (strcmp(cmd, "hook") == 0)
 		return cmd_hook(&a.cfg);
 	if (strcmp(cmd, "remount") == 0)
