@@ -28,10 +28,9 @@
  * finish its requests, before it is given up on / killed. */
 #define READY_TIMEOUT_MS 30000
 #define DRAIN_TIMEOUT_MS 5000
-/* More deaths than this within CRASH_WINDOW_S seconds: pause a second
- * between restarts instead of spinning. */
+/* CRASH_BURST deaths within a second: a process that dies as soon as it
+ * starts. Pause a second between restarts then, instead of spinning. */
 #define CRASH_BURST 5
-#define CRASH_WINDOW_S 10
 
 struct supervisor {
 	const struct options *o;
@@ -42,7 +41,7 @@ struct supervisor {
 	pid_t worker;            /* 0 while none */
 	uint32_t generation;
 	bool virtualize;
-	time_t deaths[CRASH_BURST];
+	double deaths[CRASH_BURST]; /* ms, the latest last */
 	unsigned ndeaths;
 };
 
@@ -216,10 +215,11 @@ static int spawn(struct supervisor *s, int *go_fd, pid_t *pid, struct strbuf *wh
  * spin a CPU. Readers wait in the kernel meanwhile. */
 static void throttle_restarts(struct supervisor *s)
 {
-	time_t now = time(NULL);
-	if (s->ndeaths == CRASH_BURST && now - s->deaths[0] < CRASH_WINDOW_S) {
+	double now = now_ms();
+	if (s->ndeaths == CRASH_BURST && now - s->deaths[0] < 1000) {
 		log_warn("serving processes keep dying: waiting a second before the next");
 		sleep(1);
+		now = now_ms();
 	}
 	if (s->ndeaths == CRASH_BURST)
 		memmove(s->deaths, s->deaths + 1, (CRASH_BURST - 1) * sizeof(s->deaths[0]));

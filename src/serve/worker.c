@@ -230,8 +230,8 @@ int worker_main(const struct options *o, const char *prog, const struct handoff 
 	resend_orphaned_requests(h->fuse_fd);
 	if (start_helpers(o, &cg, h->state_fd) < 0)
 		goto out_session;
-	log_info("cviewfs %s serving (process %ld, generation %u)", CVIEWFS_VERSION, (long)getpid(),
-		 h->generation);
+	log_info("cviewfs %s serving (cgroup layout %s, process %ld, generation %u)", CVIEWFS_VERSION,
+		 cg_layout_name(cg.layout), (long)getpid(), h->generation);
 	status = serve(se) == 0 ? 0 : 1;
 	sampler_stop();
 	state_autosave_stop();

@@ -74,7 +74,7 @@ sleep 0.2
 is "$(memtotal)" "262144" "a second SIGUSR2 switches virtualization back on"
 kill -USR1 "$CVIEWFS_PID"
 sleep 0.2
-ok "$(kill -0 "$CVIEWFS_PID" 2>/dev/null && mounted "$MNT" && echo 1)" "SIGUSR1 does not kill the daemon"
+ok "$(kill -0 "$CVIEWFS_PID" 2>/dev/null && mounted "$MNT" && echo 1)" "SIGUSR1 (upgrade in place) keeps the daemon and the mount"
 
 for sig in TERM INT; do
 	kill -$sig "$CVIEWFS_PID"
@@ -84,12 +84,35 @@ for sig in TERM INT; do
 	[ $sig = TERM ] && start_cviewfs "$MNT"
 done
 
-# A killed daemon leaves a dead mount; a new one says what to do.
+# A killed daemon (its supervisor) leaves a dead mount; a new daemon on the
+# same mountpoint detaches it and serves there.
 start_cviewfs "$MNT"
 kill -KILL "$CVIEWFS_PID"
 wait "$CVIEWFS_PID" 2>/dev/null
-run -f -p "$TMP/after.pid" "$MNT"
-ok "$([ $RC != 0 ] && echo "$OUT" | grep -qE 'dead FUSE mount|already mounted' && echo 1)" "a dead mount at the mountpoint is reported ($OUT)"
-umount -l "$MNT"
+ok "$(! cat "$MNT/proc/uptime" 2>/dev/null && echo 1)" "with the supervisor killed the mount is dead"
+start_cviewfs "$MNT"
+ok "$(grep -q '^[0-9.]* [0-9.]*$' "$MNT/proc/uptime" && echo 1)" "a new daemon replaces the dead mount and serves"
+ok "$(grep -q 'removed the dead cviewfs mount' "$TMP/daemon.log" && echo 1)" "and says so, naming the remount command"
+kill -TERM "$CVIEWFS_PID"
+wait "$CVIEWFS_PID"
+# A dead mount of another FUSE filesystem is not ours to remove.
+mkdir -p "$TMP/other"
+python3 - "$TMP/other" <<'PY' &
+import os, sys, ctypes
+fd = os.open("/dev/fuse", os.O_RDWR)
+opts = f"fd={fd},rootmode=40000,user_id=0,group_id=0".encode()
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.mount(b"otherfs", sys.argv[1].encode(), b"fuse.other", 0, opts) != 0:
+    sys.exit(1)
+PY
+wait $!
+if mounted "$TMP/other"; then
+	MOUNTS="$MOUNTS $TMP/other"
+	run -f -p "$TMP/other.pid" "$TMP/other"
+	ok "$([ $RC != 0 ] && echo "$OUT" | grep -qE 'dead FUSE mount' && echo 1)" "a dead mount of another filesystem is refused ($OUT)"
+	umount -l "$TMP/other"
+else
+	skip "cannot make a foreign FUSE mount here"
+fi
 
 done_testing

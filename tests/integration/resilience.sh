@@ -1,0 +1,152 @@
+#!/bin/bash
+# A crash or an upgrade of the serving process never fails a read: 16
+# readers in 16 containers read meminfo, stat and cpuinfo in a loop while
+# the serving process is killed with SIGKILL 20 times, then while SIGUSR1
+# swaps between two builds 20 times. Also: SIGUSR2's round trip, and what
+# happens when the supervisor itself is killed.
+. "$TESTLIB"
+READER=$(dirname "$TESTLIB")/resilience_reader.py
+NREADERS=16
+ROUNDS=20
+
+[ -x "${CVIEWFS_NEXT-}" ] || bail "CVIEWFS_NEXT (a second build of cviewfs) is not set"
+# The daemon runs from an installed path, as a package would install it,
+# so that an upgrade can replace the file under it.
+mkdir -p "$TMP/bin"
+install_build() { cp "$1" "$TMP/bin/.cviewfs.new" && mv -f "$TMP/bin/.cviewfs.new" "$TMP/bin/cviewfs"; }
+install_build "$CVIEWFS"
+VERSION_A=$("$CVIEWFS" --version)
+VERSION_B=$("$CVIEWFS_NEXT" --version)
+ok "$([ "$VERSION_A" != "$VERSION_B" ] && echo 1)" "two builds with different versions ($VERSION_A, $VERSION_B)"
+
+MNT=$TMP/mnt
+CVIEWFS=$TMP/bin/cviewfs start_cviewfs "$MNT" -l
+SUP=$CVIEWFS_PID
+
+# serving: the supervisor's child that serves.
+serving() { cat "/proc/$SUP/task/$SUP/children" 2>/dev/null | awk '{print $1}'; }
+# wait_serving OLD: waits until a process other than OLD serves (up to 5 s);
+# prints how long the mount took to answer again, in ms.
+wait_serving() {
+	local old=$1 t0 now w
+	t0=$(date +%s%N)
+	for _ in $(seq 500); do
+		w=$(serving)
+		if [ -n "$w" ] && [ "$w" != "$old" ] && head -c1 "$MNT/proc/uptime" >/dev/null 2>&1; then
+			now=$(date +%s%N)
+			echo $(( (now - t0) / 1000000 ))
+			return 0
+		fi
+		sleep 0.01
+	done
+	echo timeout
+	return 1
+}
+
+start_readers() { # TAG
+	rm -f "$TMP/stop"
+	READER_PIDS=""
+	for i in $(seq $NREADERS); do
+		# 128..143 MiB: each container's own MemTotal shows.
+		local mb=$((127 + i))
+		local name
+		name=$(new_ctr 0 max $((mb << 20)))
+		ctr_run "$name" "$MNT" python3 "$READER" $((mb * 1024)) "$TMP/stop" "$TMP/$1.$i" &
+		READER_PIDS="$READER_PIDS $!"
+	done
+	# Every reader has read at least once before anything is killed.
+	sleep 1
+}
+
+stop_readers() { # TAG: checks and reports what the readers saw
+	touch "$TMP/stop"
+	for p in $READER_PIDS; do wait "$p"; done
+	local results
+	results=$(cat "$TMP/$1".* 2>/dev/null)
+	local n reads failures backwards longest
+	n=$(echo "$results" | grep -c '^reads=')
+	reads=$(echo "$results" | sed 's/.*reads=\([0-9]*\).*/\1/' | awk '{s += $1} END {print s + 0}')
+	failures=$(echo "$results" | sed 's/.*failures=\([0-9]*\).*/\1/' | awk '{s += $1} END {print s + 0}')
+	backwards=$(echo "$results" | sed 's/.*backwards=\([0-9]*\).*/\1/' | awk '{s += $1} END {print s + 0}')
+	longest=$(echo "$results" | sed 's/.*longest=\([0-9.]*\).*/\1/' | sort -g | tail -1)
+	is "$n" "$NREADERS" "$1: all $NREADERS readers reported"
+	ok "$([ "$reads" -gt $((NREADERS * 20)) ] && echo 1)" "$1: the readers kept reading ($reads reads)"
+	is "$failures" 0 "$1: no read failed or showed wrong content $(echo "$results" | grep -v 'failures=0 ' | head -1)"
+	is "$backwards" 0 "$1: /proc/stat never went backwards in any container"
+	ok "$(awk -v l="$longest" 'BEGIN {exit !(l < 5)}' && echo 1)" "$1: longest stall of one read round: ${longest}s"
+	remove_ctrs
+	: > "$TMP/containers"
+}
+
+# --- 20 crashes ---
+start_readers crash
+worst=0 restarts=0
+for r in $(seq $ROUNDS); do
+	w=$(serving)
+	kill -KILL "$w"
+	ms=$(wait_serving "$w") && restarts=$((restarts + 1))
+	[ "$ms" != timeout ] && [ "$ms" -gt "$worst" ] && worst=$ms
+	sleep 0.2
+done
+is "$restarts" "$ROUNDS" "after each of $ROUNDS SIGKILLs a new serving process took over (slowest: $worst ms)"
+ok "$(kill -0 "$SUP" && mounted "$MNT" && echo 1)" "the supervisor and the mount are untouched"
+ok "$(grep -q 'killed by signal 9' "$TMP/daemon.log" && echo 1)" "the supervisor logs how the serving process died"
+stop_readers crash
+
+# --- 20 upgrades, alternating between the two builds ---
+start_readers upgrade
+upgraded=0
+for r in $(seq $ROUNDS); do
+	if [ $((r % 2)) = 1 ]; then install_build "$CVIEWFS_NEXT"; want=$VERSION_B; else install_build "$CVIEWFS"; want=$VERSION_A; fi
+	w=$(serving)
+	kill -USR1 "$SUP"
+	wait_serving "$w" >/dev/null
+	got=$("/proc/$(serving)/exe" --version 2>/dev/null)
+	[ "$got" = "$want" ] && upgraded=$((upgraded + 1))
+	sleep 0.2
+done
+is "$upgraded" "$ROUNDS" "each of $ROUNDS SIGUSR1s put the newly installed build in charge"
+stop_readers upgrade
+
+# A broken upgrade keeps the running version.
+printf '#!/bin/sh\nexit 1\n' > "$TMP/bin/.cviewfs.new" && chmod +x "$TMP/bin/.cviewfs.new" &&
+	mv -f "$TMP/bin/.cviewfs.new" "$TMP/bin/cviewfs"
+w=$(serving)
+kill -USR1 "$SUP"
+sleep 1
+is "$(serving)" "$w" "an upgrade to a binary that cannot serve leaves the running one in charge"
+ok "$(grep -q 'upgrade failed' "$TMP/daemon.log" && head -c1 "$MNT/proc/meminfo" >/dev/null && echo 1)" "and is logged; reads go on"
+install_build "$CVIEWFS"
+
+# --- SIGUSR2: host values and back ---
+name=$(new_ctr 0 max $((200 << 20)))
+memtotal() { in_cgroup "$name" awk '/^MemTotal:/ {print $2}' "$MNT/proc/meminfo"; }
+is "$(memtotal)" 204800 "a 200 MiB container sees its limit"
+kill -USR2 "$SUP"
+sleep 0.3
+is "$(memtotal)" "$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)" "SIGUSR2: it sees the host's MemTotal"
+w=$(serving)
+kill -KILL "$w"
+wait_serving "$w" >/dev/null
+is "$(memtotal)" "$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)" "a restarted serving process keeps virtualization off"
+kill -USR2 "$SUP"
+sleep 0.3
+is "$(memtotal)" 204800 "a second SIGUSR2 switches it back on"
+
+# --- the supervisor killed: the one unrecoverable case ---
+# Its serving process dies with it (nothing would restart or stop it), and
+# the mount is dead: readers get ENOTCONN until a new daemon is started and
+# the containers' binds are renewed (cviewfs-toolkit remount --all).
+w=$(serving)
+kill -KILL "$SUP"
+wait "$SUP" 2>/dev/null
+sleep 0.5
+# (Gone, or a zombie until whoever inherited it reaps it.)
+state=$(awk '{print $3}' "/proc/$w/stat" 2>/dev/null)
+ok "$([ -z "$state" ] || [ "$state" = Z ] && echo 1)" "killing the supervisor takes its serving process down too ($w: ${state:-gone})"
+err=$(cat "$MNT/proc/meminfo" 2>&1 >/dev/null)
+ok "$(echo "$err" | grep -q 'not connected' && echo 1)" "the old mount then answers 'Transport endpoint is not connected'"
+CVIEWFS=$TMP/bin/cviewfs start_cviewfs "$MNT"
+ok "$(head -c1 "$MNT/proc/meminfo" && echo 1)" "a new daemon on the same mountpoint serves again"
+
+done_testing
