@@ -45,7 +45,9 @@ void options_usage(const char *prog)
 	       "                         (the reader's own cgroup; for pods sharing a pid\n"
 	       "                         namespace with a pause container)\n"
 	       "\n"
-	       "Signals: SIGTERM/SIGINT unmount and exit; SIGUSR2 toggles host values on/off.\n",
+	       "Signals (to the pid in the pid file): SIGTERM/SIGINT unmount and exit;\n"
+	       "SIGUSR1 upgrades in place (the binary now at this path takes over, nothing is\n"
+	       "unmounted); SIGUSR2 toggles host values on/off.\n",
 	       prog, prog);
 }
 
