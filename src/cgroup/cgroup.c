@@ -293,7 +293,8 @@ int cg_read_file(const struct cg_loc *loc, unsigned up, const char *file, struct
 		sb_reset(out);
 		return -ENOENT;
 	}
-	int ret = read_file_at(loc->fd, rel, true, out);
+	/* Control files are one seq_file record each (slabinfo is read apart). */
+	int ret = read_small_file_at(loc->fd, rel, true, out);
 	free(rel);
 	return ret;
 }
@@ -323,7 +324,10 @@ int cg_read_slabinfo(const struct cgroups *cg, const struct cg_paths *p, struct 
 	struct cg_loc loc;
 	if (!cg_locate(cg, p, CG_MEMORY, &loc) || loc.version != 1 || !strcmp(loc.path, "/"))
 		return -ENOENT;
-	int r = cg_read_file(&loc, 0, "memory.kmem.slabinfo", out);
+	/* One record per cache: a short read is not the end of this file. */
+	char *rel = ancestor_file(&loc, 0, "memory.kmem.slabinfo");
+	int r = rel ? read_file_at(loc.fd, rel, true, out) : -ENOENT;
+	free(rel);
 	if (r == 0 && out->len == 0)
 		r = -ENODATA;
 	return r;

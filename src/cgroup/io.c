@@ -135,7 +135,7 @@ static bool add_process_io(pid_t pid, void *arg)
 	uint64_t r = 0, w = 0;
 
 	snprintf(rel, sizeof(rel), "%d/io", (int)pid);
-	if (host_read_proc(rel, &sum->buf) == 0 && kv_get_u64(sb_str(&sum->buf), "read_bytes:", &r) &&
+	if (host_read_proc_small(rel, &sum->buf) == 0 && kv_get_u64(sb_str(&sum->buf), "read_bytes:", &r) &&
 	    kv_get_u64(sb_str(&sum->buf), "write_bytes:", &w)) {
 		sum->r += r;
 		sum->w += w;

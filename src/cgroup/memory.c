@@ -66,44 +66,64 @@ bool mem_stat_parse(const char *text, int version, struct cg_memory *m)
 	return true;
 }
 
-/* Minimum of a limit file over the cgroup and all its ancestors. The
- * cgroup's own file must be readable (else the cgroup is gone or broken and
- * the whole value is unknown); ancestors that lack it (the v2 root has no
- * memory.max) are skipped. */
-static bool effective_limit(const struct cg_loc *loc, const char *file, bool log_missing,
-			    uint64_t *out)
+/* The cgroup's own limit file. It must be readable (else the cgroup is gone
+ * or broken and the effective value is unknown). */
+static bool own_limit(const struct cg_loc *loc, const char *file, bool log_missing, struct strbuf *buf,
+		      uint64_t *out)
 {
-	struct strbuf buf = STRBUF_INIT;
+	int r = cg_read_file(loc, 0, file, buf);
+	if (r < 0) {
+		if (log_missing || r != -ENOENT)
+			cg_log_fallback(loc, 0, file, strerror(-r));
+		return false;
+	}
+	if (!parse_limit(sb_str(buf), out)) {
+		cg_log_fallback(loc, 0, file, "unparsable content");
+		return false;
+	}
+	return true;
+}
+
+/* Minimum of a limit file over the cgroup's ancestors; those that lack it
+ * (the v2 root has no memory.max) or hold garbage are skipped. */
+static uint64_t ancestors_min(const struct cg_loc *loc, const char *file, struct strbuf *buf)
+{
 	unsigned depth = cg_depth(loc);
 	uint64_t min = UINT64_MAX;
-	bool ok = true;
 
-	for (unsigned up = 0; up <= depth; up++) {
-		int r = cg_read_file(loc, up, file, &buf);
+	for (unsigned up = 1; up <= depth; up++) {
 		uint64_t v;
-		if (r < 0) {
-			if (up == 0) {
-				if (log_missing || r != -ENOENT)
-					cg_log_fallback(loc, up, file, strerror(-r));
-				ok = false;
-				break;
-			}
+		if (cg_read_file(loc, up, file, buf) < 0)
 			continue;
-		}
-		if (!parse_limit(sb_str(&buf), &v)) {
+		if (!parse_limit(sb_str(buf), &v)) {
 			cg_log_fallback(loc, up, file, "unparsable content");
-			if (up == 0) {
-				ok = false;
-				break;
-			}
 			continue;
 		}
 		if (v < min)
 			min = v;
 	}
+	return min;
+}
+
+/* Minimum of a limit file over the cgroup and all its ancestors. v1's
+ * memory.stat already holds that minimum (hierarchical_memory_limit,
+ * hierarchical_memsw_limit: the kernel's own walk), which saves reading
+ * every ancestor; without a usable key (v2, or an odd file) they are read. */
+static bool effective_limit(const struct cg_loc *loc, const char *file, bool log_missing,
+			    const char *stat_text, const char *hier_key, uint64_t *out)
+{
+	struct strbuf buf = STRBUF_INIT;
+	uint64_t own, up_min, hier;
+	bool ok = own_limit(loc, file, log_missing, &buf, &own);
+
+	if (ok) {
+		if (stat_text && hier_key && kv_get_u64(stat_text, hier_key, &hier))
+			up_min = hier >= CG_UNLIMITED_THRESHOLD ? UINT64_MAX : hier;
+		else
+			up_min = ancestors_min(loc, file, &buf);
+		*out = own < up_min ? own : up_min;
+	}
 	sb_free(&buf);
-	if (ok)
-		*out = min;
 	return ok;
 }
 
@@ -127,17 +147,18 @@ static bool read_u64(const struct cg_loc *loc, const char *file, bool log_missin
 
 static void read_swap_v2(const struct cg_loc *loc, struct cg_memory *m)
 {
-	m->swap_accounting = effective_limit(loc, "memory.swap.max", false, &m->swap_limit);
+	m->swap_accounting = effective_limit(loc, "memory.swap.max", false, NULL, NULL, &m->swap_limit);
 	if (m->swap_accounting)
 		m->have_swap_usage = read_u64(loc, "memory.swap.current", true, &m->swap_usage);
 }
 
-static void read_swap_v1(const struct cg_loc *loc, struct cg_memory *m)
+static void read_swap_v1(const struct cg_loc *loc, const char *stat_text, struct cg_memory *m)
 {
 	uint64_t memsw_limit, memsw_usage, swappiness;
 
 	/* memsw counts RAM+swap; swap alone is the difference. */
-	m->swap_accounting = effective_limit(loc, "memory.memsw.limit_in_bytes", false, &memsw_limit);
+	m->swap_accounting = effective_limit(loc, "memory.memsw.limit_in_bytes", false, stat_text,
+					     "hierarchical_memsw_limit", &memsw_limit);
 	if (!m->swap_accounting)
 		return;
 	if (memsw_limit == UINT64_MAX || !m->have_limit || m->limit == UINT64_MAX)
@@ -163,19 +184,20 @@ void cg_read_memory(const struct cgroups *cg, const struct cg_paths *p, struct c
 		return;
 
 	bool v2 = loc.version == 2;
-	m->have_limit = effective_limit(&loc, v2 ? "memory.max" : "memory.limit_in_bytes", true, &m->limit);
-	m->have_usage = read_u64(&loc, v2 ? "memory.current" : "memory.usage_in_bytes", true, &m->usage);
-
 	struct strbuf stat = STRBUF_INIT;
 	int r = cg_read_file(&loc, 0, "memory.stat", &stat);
 	if (r < 0)
 		cg_log_fallback(&loc, 0, "memory.stat", strerror(-r));
 	else if (!mem_stat_parse(sb_str(&stat), loc.version, m))
 		cg_log_fallback(&loc, 0, "memory.stat", "no known key");
-	sb_free(&stat);
+	const char *text = r == 0 && !v2 ? sb_str(&stat) : NULL;
 
+	m->have_limit = effective_limit(&loc, v2 ? "memory.max" : "memory.limit_in_bytes", true, text,
+					"hierarchical_memory_limit", &m->limit);
+	m->have_usage = read_u64(&loc, v2 ? "memory.current" : "memory.usage_in_bytes", true, &m->usage);
 	if (v2)
 		read_swap_v2(&loc, m);
 	else
-		read_swap_v1(&loc, m);
+		read_swap_v1(&loc, text, m);
+	sb_free(&stat);
 }

@@ -105,7 +105,7 @@ static bool count_one(pid_t tid, void *arg)
 	} else {
 		snprintf(rel, sizeof(rel), "%d/stat", (int)tid);
 		/* A thread that exited since the list was read counts as asleep. */
-		char state = host_read_proc(rel, &c->stat) == 0 ? proc_stat_state(sb_str(&c->stat)) : 0;
+		char state = host_read_proc_small(rel, &c->stat) == 0 ? proc_stat_state(sb_str(&c->stat)) : 0;
 		if (state == 'R')
 			c->out->running++;
 		else if (state == 'D')

@@ -131,7 +131,7 @@ static int show_memory(const struct vfile *vf, pid_t reader, struct strbuf *out,
 		return show_host(vf, reader, out);
 	}
 	struct strbuf host_text = STRBUF_INIT;
-	ret = host_read_proc("meminfo", &host_text);
+	ret = host_read_proc_small("meminfo", &host_text);
 	if (ret == 0) {
 		struct cg_memory mem;
 		cg_read_memory(config.cg, &view.cg, &mem);
@@ -202,7 +202,7 @@ static int show_uptime(const struct vfile *vf, pid_t reader, struct strbuf *out)
 	in.cpu_used = (double)used_ns / 1e9;
 	if (!in.have_cpu_used) {
 		struct strbuf host_text = STRBUF_INIT;
-		if (host_read_proc("uptime", &host_text) == 0) {
+		if (host_read_proc_small("uptime", &host_text) == 0) {
 			const char *idle = strchr(sb_str(&host_text), ' ');
 			in.host_idle = idle ? strtod(idle, NULL) : 0;
 		}
@@ -360,7 +360,7 @@ static int show_stat(const struct vfile *vf, pid_t reader, struct strbuf *out)
 		return show_host(vf, reader, out);
 	}
 	struct strbuf host_text = STRBUF_INIT;
-	ret = host_read_proc("stat", &host_text);
+	ret = host_read_proc_small("stat", &host_text);
 	if (ret == 0) {
 		struct cpu_view cpus = CPU_VIEW_INIT;
 		view_cpus(&view, &cpus);
@@ -448,7 +448,7 @@ static long host_last_pid(void)
 {
 	struct strbuf buf = STRBUF_INIT;
 	long last = 0;
-	if (host_read_proc("loadavg", &buf) == 0) {
+	if (host_read_proc_small("loadavg", &buf) == 0) {
 		const char *p = strrchr(sb_str(&buf), ' ');
 		last = p ? strtol(p + 1, NULL, 10) : 0;
 	}

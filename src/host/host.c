@@ -12,6 +12,15 @@
 
 static struct host_roots roots = { .proc_fd = -1, .sys_cpu_fd = -1 };
 
+/* Host files read by nearly every request, kept open (-1: not open). A
+ * shared descriptor is safe: pread at offset 0 regenerates a seq_file under
+ * the file's own lock. */
+static struct {
+	const char *name;
+	int fd;
+} kept[] = { { "meminfo", -1 }, { "stat", -1 }, { "uptime", -1 }, { "loadavg", -1 } };
+#define NR_KEPT (sizeof(kept) / sizeof(kept[0]))
+
 static const char *root_from_env(const char *var, const char *dflt)
 {
 #if CVIEWFS_TEST_ROOTS
@@ -45,6 +54,8 @@ int host_init(struct strbuf *err)
 	roots.sys_cpu_fd = open(cpu_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	free(cpu_dir);
 	/* A missing sys tree only empties sys/devices/system/cpu; not fatal. */
+	for (size_t i = 0; i < NR_KEPT; i++)
+		kept[i].fd = openat(roots.proc_fd, kept[i].name, O_RDONLY | O_CLOEXEC);
 	return 0;
 }
 
@@ -55,6 +66,11 @@ void host_fini(void)
 	if (roots.sys_cpu_fd >= 0)
 		close(roots.sys_cpu_fd);
 	roots.proc_fd = roots.sys_cpu_fd = -1;
+	for (size_t i = 0; i < NR_KEPT; i++) {
+		if (kept[i].fd >= 0)
+			close(kept[i].fd);
+		kept[i].fd = -1;
+	}
 }
 
 const struct host_roots *host(void)
@@ -62,9 +78,26 @@ const struct host_roots *host(void)
 	return &roots;
 }
 
+static int kept_fd(const char *rel)
+{
+	for (size_t i = 0; i < NR_KEPT; i++)
+		if (kept[i].fd >= 0 && !strcmp(rel, kept[i].name))
+			return kept[i].fd;
+	return -1;
+}
+
 int host_read_proc(const char *rel, struct strbuf *out)
 {
-	return read_file_at(roots.proc_fd, rel, false, out);
+	int fd = kept_fd(rel);
+	return fd >= 0 ? pread_small(fd, out) : read_file_at(roots.proc_fd, rel, false, out);
+}
+
+int host_read_proc_small(const char *rel, struct strbuf *out)
+{
+	int fd = kept_fd(rel);
+	if (fd >= 0)
+		return pread_small(fd, out);
+	return read_small_file_at(roots.proc_fd, rel, false, out);
 }
 
 double host_boottime_now(void)

@@ -27,6 +27,11 @@ const struct host_roots *host(void);
 
 /* Reads <proc>/<rel> ("meminfo", "123/cgroup") into out. 0 or -errno. */
 int host_read_proc(const char *rel, struct strbuf *out);
+/* host_read_proc for files produced in one piece (see read_small_file_at):
+ * "meminfo", "stat", "uptime", "loadavg", "<pid>/{stat,status,cgroup,io}".
+ * meminfo, stat, uptime and loadavg are kept open and read at offset 0,
+ * which makes procfs generate them afresh: never stale. */
+int host_read_proc_small(const char *rel, struct strbuf *out);
 /* Seconds since boot, CLOCK_BOOTTIME (counts suspend, like /proc/uptime). */
 double host_boottime_now(void);
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -26,10 +27,19 @@
 
 struct init_entry {
 	struct init_entry *next;
+	unsigned refs; /* the table's, plus one per resolution using it */
 	ino_t pidns;
 	pid_t pid;
 	uint64_t start_ticks;
 	int pidfd; /* -1 when pidfds are unavailable */
+	/* /proc/<pid>/cgroup kept open, or -1. A procfs file is bound to its
+	 * process: after the process exits, reads fail instead of showing
+	 * another process that got the pid. Read at offset 0 on every
+	 * resolution, so membership is never stale; only the parse is
+	 * cached, keyed by the text it came from (under rd.lock). */
+	int cg_fd;
+	struct strbuf cg_text;
+	struct cg_paths cg;
 };
 
 #define CACHE_BUCKETS 256
@@ -42,6 +52,7 @@ static struct {
 	pthread_mutex_t lock;
 	struct init_entry *bucket[CACHE_BUCKETS];
 	unsigned count;
+	unsigned kept_fds, max_kept_fds; /* cg_fd budget: a share of RLIMIT_NOFILE */
 } rd = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static ino_t pidns_of(const char *pid_str)
@@ -66,13 +77,39 @@ void reader_init(enum view_from rule)
 {
 	rd.rule = rule;
 	rd.own_pidns = pidns_of("self");
+	/* Kept cgroup files may use an eighth of the descriptors: the rest is
+	 * for pidfds (one per container) and the files every read opens. */
+	struct rlimit rl;
+	rd.max_kept_fds = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+				  ? (unsigned)(rl.rlim_cur / 8)
+				  : 128;
 }
 
+/* Called with rd.lock held, or on an entry no other thread can see. */
 static void entry_free(struct init_entry *e)
 {
 	if (e->pidfd >= 0)
 		close(e->pidfd);
+	if (e->cg_fd >= 0) {
+		close(e->cg_fd);
+		rd.kept_fds--;
+	}
+	sb_free(&e->cg_text);
+	cg_paths_free(&e->cg);
 	free(e);
+}
+
+static void entry_put_locked(struct init_entry *e)
+{
+	if (--e->refs == 0)
+		entry_free(e);
+}
+
+static void entry_put(struct init_entry *e)
+{
+	pthread_mutex_lock(&rd.lock);
+	entry_put_locked(e);
+	pthread_mutex_unlock(&rd.lock);
 }
 
 void reader_fini(void)
@@ -82,7 +119,7 @@ void reader_fini(void)
 		while (rd.bucket[b]) {
 			struct init_entry *e = rd.bucket[b];
 			rd.bucket[b] = e->next;
-			entry_free(e);
+			entry_put_locked(e);
 		}
 	}
 	rd.count = 0;
@@ -125,7 +162,7 @@ static int read_proc_of(pid_t pid, const char *file, struct strbuf *out)
 {
 	char rel[64];
 	snprintf(rel, sizeof(rel), "%d/%s", (int)pid, file);
-	return host_read_proc(rel, out);
+	return host_read_proc_small(rel, out); /* stat, status, cgroup: one record each */
 }
 
 static bool start_ticks_of(pid_t pid, uint64_t *out)
@@ -238,29 +275,54 @@ static void sweep_dead_locked(void)
 				continue;
 			}
 			*pp = e->next;
-			entry_free(e);
+			entry_put_locked(e);
 			rd.count--;
 		}
 	}
 }
 
-static void cache_drop(ino_t ns, pid_t pid)
+/* Drops e from the table (if still there) and the caller's reference. */
+static void cache_drop(struct init_entry *e)
 {
 	pthread_mutex_lock(&rd.lock);
-	for (struct init_entry **pp = bucket_of(ns); *pp; pp = &(*pp)->next) {
-		if ((*pp)->pidns == ns && (*pp)->pid == pid) {
-			struct init_entry *e = *pp;
+	for (struct init_entry **pp = bucket_of(e->pidns); *pp; pp = &(*pp)->next) {
+		if (*pp == e) {
 			*pp = e->next;
-			entry_free(e);
+			entry_put_locked(e);
 			rd.count--;
 			break;
 		}
 	}
+	entry_put_locked(e);
 	pthread_mutex_unlock(&rd.lock);
 }
 
-/* The init of namespace ns, from the cache or found afresh. */
-static int lookup_init(pid_t reader, ino_t ns, pid_t *pid, uint64_t *ticks, int *pidfd)
+/* Opens /proc/<pid>/cgroup to keep, within the descriptor budget. */
+static int keep_cgroup_file(pid_t pid)
+{
+	char rel[32];
+	bool room;
+
+	pthread_mutex_lock(&rd.lock);
+	room = rd.kept_fds < rd.max_kept_fds;
+	if (room)
+		rd.kept_fds++;
+	pthread_mutex_unlock(&rd.lock);
+	if (!room)
+		return -1;
+	snprintf(rel, sizeof(rel), "%d/cgroup", (int)pid);
+	int fd = openat(host()->proc_fd, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pthread_mutex_lock(&rd.lock);
+		rd.kept_fds--;
+		pthread_mutex_unlock(&rd.lock);
+	}
+	return fd;
+}
+
+/* The init of namespace ns, from the cache or found afresh; referenced
+ * (release with entry_put or cache_drop). */
+static struct init_entry *lookup_init(pid_t reader, ino_t ns)
 {
 	pthread_mutex_lock(&rd.lock);
 	for (struct init_entry **pp = bucket_of(ns); *pp; pp = &(*pp)->next) {
@@ -268,14 +330,12 @@ static int lookup_init(pid_t reader, ino_t ns, pid_t *pid, uint64_t *ticks, int 
 		if (e->pidns != ns)
 			continue;
 		if (entry_alive(e)) {
-			*pid = e->pid;
-			*ticks = e->start_ticks;
-			*pidfd = e->pidfd >= 0 ? fcntl(e->pidfd, F_DUPFD_CLOEXEC, 0) : -1;
+			e->refs++;
 			pthread_mutex_unlock(&rd.lock);
-			return 0;
+			return e;
 		}
 		*pp = e->next;
-		entry_free(e);
+		entry_put_locked(e);
 		rd.count--;
 		break;
 	}
@@ -284,18 +344,23 @@ static int lookup_init(pid_t reader, ino_t ns, pid_t *pid, uint64_t *ticks, int 
 	/* Found outside the lock: a /proc scan must not stall other readers. */
 	pid_t init = find_init(reader, ns);
 	if (init <= 0)
-		return -ESRCH;
+		return NULL;
 	struct init_entry *e = xcalloc(1, sizeof(*e));
 	e->pidns = ns;
 	e->pid = init;
 	e->pidfd = open_pidfd(init);
+	e->cg_fd = -1;
+	/* Opened after the pidfd: if the pidfd's process is the init checked
+	 * below, so is the one this file is bound to (or it fails to read). */
+	if (e->pidfd >= 0)
+		e->cg_fd = keep_cgroup_file(init);
 	if (!start_ticks_of(init, &e->start_ticks) || !is_init_of(init, ns)) {
+		pthread_mutex_lock(&rd.lock);
 		entry_free(e);
-		return -ESRCH;
+		pthread_mutex_unlock(&rd.lock);
+		return NULL;
 	}
-	*pid = e->pid;
-	*ticks = e->start_ticks;
-	*pidfd = e->pidfd >= 0 ? fcntl(e->pidfd, F_DUPFD_CLOEXEC, 0) : -1;
+	e->refs = 2; /* the table's and the caller's */
 
 	pthread_mutex_lock(&rd.lock);
 	if (rd.count >= CACHE_SWEEP_AT)
@@ -304,6 +369,14 @@ static int lookup_init(pid_t reader, ino_t ns, pid_t *pid, uint64_t *ticks, int 
 	*bucket_of(ns) = e;
 	rd.count++;
 	pthread_mutex_unlock(&rd.lock);
+	return e;
+}
+
+static int parse_paths(const char *text, struct cg_paths *out)
+{
+	if (!cg_paths_parse(text, out))
+		return -EINVAL;
+	cg_paths_strip_init_scope(out);
 	return 0;
 }
 
@@ -311,11 +384,37 @@ static int read_paths(pid_t pid, struct cg_paths *out)
 {
 	struct strbuf buf = STRBUF_INIT;
 	int r = read_proc_of(pid, "cgroup", &buf);
-	if (r == 0 && !cg_paths_parse(sb_str(&buf), out))
-		r = -EINVAL;
-	sb_free(&buf);
 	if (r == 0)
-		cg_paths_strip_init_scope(out);
+		r = parse_paths(sb_str(&buf), out);
+	sb_free(&buf);
+	return r;
+}
+
+/* The init's cgroups through its kept file: read afresh, parsed only when
+ * the text changed. */
+static int read_kept_paths(struct init_entry *e, struct cg_paths *out)
+{
+	struct strbuf buf = STRBUF_INIT;
+	int r = pread_small(e->cg_fd, &buf);
+	if (r < 0) {
+		sb_free(&buf);
+		return r;
+	}
+	pthread_mutex_lock(&rd.lock);
+	if (e->cg_text.len != buf.len || memcmp(sb_str(&e->cg_text), sb_str(&buf), buf.len)) {
+		struct cg_paths fresh;
+		r = parse_paths(sb_str(&buf), &fresh);
+		if (r == 0) {
+			cg_paths_free(&e->cg);
+			e->cg = fresh;
+			sb_reset(&e->cg_text);
+			sb_append(&e->cg_text, sb_str(&buf), buf.len);
+		}
+	}
+	if (r == 0)
+		cg_paths_copy(out, &e->cg);
+	pthread_mutex_unlock(&rd.lock);
+	sb_free(&buf);
 	return r;
 }
 
@@ -340,27 +439,32 @@ int reader_resolve(pid_t reader, struct reader_view *out)
 	 * and the read of its cgroup file; then the new init is looked up. */
 	pid_t cg_owner = rd.rule == VIEW_FROM_READER ? reader : 0;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		pid_t init;
-		uint64_t ticks;
-		int pidfd;
-		int r = lookup_init(reader, ns, &init, &ticks, &pidfd);
-		if (r < 0)
-			return r;
-		r = read_paths(cg_owner ? cg_owner : init, &out->cg);
-		/* Checked after the read: what was read belongs to the cached process. */
-		struct init_entry probe = { .pid = init, .start_ticks = ticks, .pidfd = pidfd };
-		bool same = entry_alive(&probe);
-		if (pidfd >= 0)
-			close(pidfd);
+		struct init_entry *e = lookup_init(reader, ns);
+		if (!e)
+			return -ESRCH;
+		int r;
+		bool same;
+		if (!cg_owner && e->cg_fd >= 0) {
+			/* The kept file fails once its process is gone. */
+			r = read_kept_paths(e, &out->cg);
+			same = r == 0;
+		} else {
+			r = read_paths(cg_owner ? cg_owner : e->pid, &out->cg);
+			/* Checked after the read: what was read belongs to the cached process. */
+			same = entry_alive(e);
+		}
 		if (r == 0 && same) {
-			out->pid = cg_owner ? cg_owner : init;
-			out->start_ticks = ticks;
+			out->pid = cg_owner ? cg_owner : e->pid;
+			out->start_ticks = e->start_ticks;
+			entry_put(e);
 			return 0;
 		}
 		cg_paths_free(&out->cg);
-		if (cg_owner && r < 0)
+		if (cg_owner && r < 0) {
+			entry_put(e);
 			return r; /* the reader itself is gone */
-		cache_drop(ns, init);
+		}
+		cache_drop(e);
 	}
 	return -ESRCH;
 }

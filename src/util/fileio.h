@@ -11,6 +11,18 @@ struct strbuf;
  * its content. Refuses to follow a symlink in the last component when
  * nofollow is set. Returns 0 or a negative errno; out is empty on error. */
 int read_file_at(int dirfd, const char *path, bool nofollow, struct strbuf *out);
+/* read_file_at for files produced in one piece: regular files, procfs
+ * single_open files (meminfo, stat, uptime, loadavg, <pid>/{stat,status,
+ * cgroup,io}) and cgroup control files other than task lists and
+ * memory.kmem.slabinfo. A seq_file with one record hands all of it to a
+ * large enough read, so a read that leaves room in the buffer is the end of
+ * the file and the extra read() that would return 0 is skipped. Multi-record
+ * seq_files (cpuinfo, diskstats, tasks) may stop short of the buffer before
+ * EOF: use read_file_at for them. */
+int read_small_file_at(int dirfd, const char *path, bool nofollow, struct strbuf *out);
+/* The same for a file kept open: its whole content from offset 0 (a
+ * seq_file regenerates it at every read at offset 0), replacing out. */
+int pread_small(int fd, struct strbuf *out);
 /* Reads an already open fd to EOF, appending to out. */
 int read_fd_all(int fd, struct strbuf *out);
 /* Appends everything from offset `off` on, leaving the fd's offset alone
