@@ -284,6 +284,28 @@ static int top_is_shared(const char *mountpoint, bool *is_mount, bool *shared, t
 	return 0;
 }
 
+/* mkdir -p PATH */
+static int mkdir_p(const char *path, tk_error **err)
+{
+	char *p = strdup(path);
+	if (!p)
+		return tk_fail(err, ENOMEM, "mkdir %s", path);
+	int r = 0;
+	for (char *s = p + 1; r == 0; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			r = tk_fail(err, errno, "mkdir %s", p);
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return r;
+}
+
 /* Makes the mount point a shared mount of its own (a bind onto itself),
  * before the daemon mounts there: containers that bind the whole
  * directory with rslave then receive every later mount and unmount of the
@@ -294,9 +316,9 @@ int cmd_prestart(const tk_config *cfg)
 	tk_error *err = NULL;
 	char *mp = NULL;
 	bool mounted = false, is_mount = false, shared = false;
-	int r = tk_mountpoint_path(cfg->mountpoint, &mp, &err);
-	if (r == 0 && mkdir(mp, 0755) < 0 && errno != EEXIST)
-		r = tk_fail(&err, errno, "mkdir %s", mp);
+	int r = mkdir_p(cfg->mountpoint, &err);
+	if (r == 0)
+		r = tk_mountpoint_path(cfg->mountpoint, &mp, &err);
 	if (r == 0)
 		r = tk_cviewfs_mounted(mp, &mounted, &err);
 	if (r == 0 && mounted)
