@@ -26,7 +26,7 @@ jq --arg tk "$TK" --arg mnt "$MNT" --arg st "$STATE" --arg env "$TK_ENV" '
 	.hook.path = $tk |
 	.hook.args = ["cviewfs-toolkit", "--mountpoint", $mnt, "--state-dir", $st, "hook"] |
 	.hook.env = ($env | split(" "))' \
-	"$(dirname "$TESTLIB")/../../contrib/oci/cviewfs-hook.json" > "$HOOKS/cviewfs-hook.json"
+	"$(dirname "$TESTLIB")/../../contrib/oci/cviewfs-hook.json.in" > "$HOOKS/cviewfs-hook.json"
 
 rt_rootfs "$TMP/rootfs"
 
