@@ -15,6 +15,7 @@
 #include "util/strbuf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <linux/fuse.h>
 #include <signal.h>
@@ -70,6 +71,41 @@ static void install_signals(struct fuse_session *se)
 	sigaction(SIGUSR2, &toggle, NULL);
 }
 
+#if CVIEWFS_TEST_ROOTS
+/* Test builds: with CVIEWFS_TEST_STALL_ONCE=FILE, the first READ (in any
+ * serving process of the mount) creates FILE and never answers, so a test
+ * can kill the process holding a request and watch its successor answer
+ * it. */
+static struct fuse_lowlevel_ops stalling_ops;
+
+static void stalling_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			  struct fuse_file_info *fi)
+{
+	const char *marker = getenv("CVIEWFS_TEST_STALL_ONCE");
+	int fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		for (;;)
+			pause();
+	}
+	cviewfs_ops.read(req, ino, size, off, fi);
+}
+
+static const struct fuse_lowlevel_ops *ops_for_session(void)
+{
+	if (!getenv("CVIEWFS_TEST_STALL_ONCE"))
+		return &cviewfs_ops;
+	stalling_ops = cviewfs_ops;
+	stalling_ops.read = stalling_read;
+	return &stalling_ops;
+}
+#else
+static const struct fuse_lowlevel_ops *ops_for_session(void)
+{
+	return &cviewfs_ops;
+}
+#endif
+
 struct fuse_session *cviewfs_session_new(const char *prog, const struct options *o)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
@@ -86,7 +122,7 @@ struct fuse_session *cviewfs_session_new(const char *prog, const struct options 
 	fuse_opt_add_arg(&args, sb_str(&mopts));
 	if (o->debug)
 		fuse_opt_add_arg(&args, "-d");
-	struct fuse_session *se = fuse_session_new(&args, &cviewfs_ops, sizeof(cviewfs_ops), NULL);
+	struct fuse_session *se = fuse_session_new(&args, ops_for_session(), sizeof(cviewfs_ops), NULL);
 	fuse_opt_free_args(&args);
 	sb_free(&mopts);
 	return se;

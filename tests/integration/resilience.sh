@@ -9,6 +9,19 @@ READER=$(dirname "$TESTLIB")/resilience_reader.py
 NREADERS=16
 ROUNDS=20
 
+# On any exit: the readers are killed before their cgroups are removed (a
+# reader blocked in a lost request would keep them busy).
+kill_readers() {
+	[ -f "$TMP/containers" ] || return 0
+	while read -r n; do
+		for d in $(ctr_v1_dirs "$n") "/sys/fs/cgroup/cviewfs.ctr/$n"; do
+			[ -f "$d/cgroup.procs" ] && xargs -r kill -KILL < "$d/cgroup.procs" 2>/dev/null
+		done
+	done < "$TMP/containers"
+	sleep 0.2
+}
+on_cleanup kill_readers
+
 [ -x "${CVIEWFS_NEXT-}" ] || bail "CVIEWFS_NEXT (a second build of cviewfs) is not set"
 # The daemon runs from an installed path, as a package would install it,
 # so that an upgrade can replace the file under it.
@@ -60,7 +73,18 @@ start_readers() { # TAG
 
 stop_readers() { # TAG: checks and reports what the readers saw
 	touch "$TMP/stop"
-	for p in $READER_PIDS; do wait "$p"; done
+	# A reader blocked for good (a request lost with a dead process) must
+	# fail the test, not hang it.
+	local hung=0 deadline=$(( $(date +%s) + 30 ))
+	for p in $READER_PIDS; do
+		while kill -0 "$p" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.1; done
+		if kill -0 "$p" 2>/dev/null; then
+			hung=$((hung + 1))
+			kill -KILL "$p"
+		fi
+		wait "$p"
+	done
+	is "$hung" 0 "$1: no reader was left blocked"
 	local results
 	results=$(cat "$TMP/$1".* 2>/dev/null)
 	local n reads failures backwards longest
@@ -132,6 +156,37 @@ is "$(memtotal)" "$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)" "a restarted s
 kill -USR2 "$SUP"
 sleep 0.3
 is "$(memtotal)" 204800 "a second SIGUSR2 switches it back on"
+
+# --- a request the dead process had taken is answered by its successor ---
+# (FUSE_NOTIFY_RESEND, Linux 6.9; a test build's serving process can be told
+# to take one READ and never answer it.)
+kernel_has_resend() { python3 - "$(uname -r)" <<'PY'
+import re, sys
+m = re.match(r"(\d+)\.(\d+)", sys.argv[1])
+sys.exit(0 if m and (int(m[1]), int(m[2])) >= (6, 9) else 1)
+PY
+}
+MNT2=$TMP/mnt2
+CVIEWFS_TEST_STALL_ONCE=$TMP/stalled CVIEWFS=$TMP/bin/cviewfs start_cviewfs "$MNT2"
+SUP2=$CVIEWFS_PID
+timeout 20 cat "$MNT2/proc/uptime" > "$TMP/held-read" 2>&1 &
+held=$!
+for _ in $(seq 100); do [ -e "$TMP/stalled" ] && break; sleep 0.05; done
+if [ ! -e "$TMP/stalled" ]; then
+	skip "this build cannot stall a read (not a test build)"
+elif kernel_has_resend; then
+	sleep 0.2
+	w=$(cat "/proc/$SUP2/task/$SUP2/children" | awk '{print $1}')
+	kill -KILL "$w"
+	wait "$held"
+	rc=$?
+	ok "$([ $rc = 0 ] && grep -qE '^[0-9.]+ [0-9.]+$' "$TMP/held-read" && echo 1)" "a read taken by a process killed before answering is answered by its successor (exit $rc: $(cat "$TMP/held-read"))"
+else
+	kill "$held"
+	skip "Linux $(uname -r) has no FUSE_NOTIFY_RESEND: such a read blocks until killed"
+fi
+kill -TERM "$SUP2"
+wait "$SUP2"
 
 # --- the supervisor killed: the one unrecoverable case ---
 # Its serving process dies with it (nothing would restart or stop it), and
