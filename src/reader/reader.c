@@ -284,16 +284,21 @@ static void sweep_dead_locked(void)
 /* Drops e from the table (if still there) and the caller's reference. */
 static void cache_drop(struct init_entry *e)
 {
+	unsigned drop = 1; /* the caller's reference, and the table's if listed */
+
 	pthread_mutex_lock(&rd.lock);
 	for (struct init_entry **pp = bucket_of(e->pidns); *pp; pp = &(*pp)->next) {
 		if (*pp == e) {
 			*pp = e->next;
-			entry_put_locked(e);
 			rd.count--;
+			drop++;
 			break;
 		}
 	}
-	entry_put_locked(e);
+	/* One subtraction: the entry cannot be freed between two puts. */
+	e->refs -= drop;
+	if (e->refs == 0)
+		entry_free(e);
 	pthread_mutex_unlock(&rd.lock);
 }
 

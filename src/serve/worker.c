@@ -133,6 +133,9 @@ static int serve(struct fuse_session *se)
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_clone_fd(cfg, 0);
 	fuse_loop_cfg_set_max_threads(cfg, 64);
+	/* Threads a burst of readers made go away again (each holds a 1 MiB
+	 * request buffer); libfuse 3.14 keeps them all by default. */
+	fuse_loop_cfg_set_idle_threads(cfg, 8);
 	int r = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return r;
