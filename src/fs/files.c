@@ -11,10 +11,12 @@
 #include "view/loadavg.h"
 #include "fs/sampler.h"
 #include "view/cpuview.h"
+#include "view/rcache.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -60,16 +62,121 @@ static int show_host(const struct vfile *vf, pid_t reader, struct strbuf *out)
 	return host_read_proc(vf->host_file, out);
 }
 
-/* Resolves the reader unless the file should show host content anyway.
- * Returns false (with out filled with host content, or ret set) when the
- * caller is done. */
-static bool begin_view(const struct vfile *vf, pid_t reader, struct strbuf *out,
-		       struct reader_view *view, int *ret)
+/* ---- rendered content, per (file, container), for RENDER_TTL_NS ----
+ *
+ * 10 ms, one USER_HZ tick: the finest unit /proc/stat, cpuacct-derived
+ * idle and /proc/uptime (2 decimals) print in, and no coarser than the
+ * kernel's own refresh of the rest (per-CPU times advance once per
+ * scheduler tick, <= 10 ms for HZ >= 100; host meminfo counters are folded
+ * from per-CPU deltas every vm.stat_interval, 1 s; load averages every
+ * 5 s). A reader re-reading an open file (top, free -s: every 1 s or more)
+ * therefore always gets a fresh render. */
+#define RENDER_TTL_NS 10000000ULL
+/* 64 shards of 16 entries (1024 containers x files), 256 KiB each: a
+ * bound of 16 MiB even for cpuinfo of many-CPU hosts; entries live 10 ms,
+ * so in practice only the containers read in the last 10 ms are held. */
+#define RENDER_SHARDS 64
+#define RENDER_SLOTS 16
+#define RENDER_SHARD_BYTES (256u << 10)
+
+static struct rcache *render_cache;
+static pthread_once_t render_cache_once = PTHREAD_ONCE_INIT;
+
+static void render_cache_make(void)
 {
-	if (files_virtualizing() && reader_resolve(reader, view) == 0)
-		return true;
-	*ret = show_host(vf, reader, out);
-	return false;
+	render_cache = rcache_new(RENDER_SHARDS, RENDER_SLOTS, RENDER_SHARD_BYTES);
+}
+
+static struct rcache *cache(void)
+{
+	pthread_once(&render_cache_once, render_cache_make);
+	return render_cache;
+}
+
+void files_cache_clear(void)
+{
+	rcache_clear(cache());
+}
+
+static uint64_t clock_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void key_path(struct strbuf *key, const char *path)
+{
+	/* Tagged and NUL-terminated, so no two path lists give one key. */
+	if (!path) {
+		sb_putc(key, '-');
+		return;
+	}
+	sb_putc(key, '+');
+	sb_append(key, path, strlen(path) + 1);
+}
+
+/* Everything a file's content is a function of, besides time and the
+ * daemon's options (fixed for its life): the file, the container's
+ * cgroups in every hierarchy (memory, cpuset and cpu quota, cpuacct,
+ * blkio, tasks), whether the reader is in the host's pid namespace
+ * (uptime, cpuinfo's topology), its init's start (uptime, loadavg's warm
+ * start) and, for files that look at a process's root or procfs
+ * (loadavg's LAST, diskstats' root device), the process the view is
+ * taken from (the container's init, or the reader with --view-from
+ * reader). */
+static void view_key(const struct vfile *vf, const struct reader_view *v, struct strbuf *key)
+{
+	sb_reset(key);
+	sb_printf(key, "%s/%s|%d|%llu|%d|", vf->dir, vf->name, (int)v->host_pidns,
+		  (unsigned long long)v->start_ticks, vf->key_pid ? (int)v->pid : 0);
+	for (int c = 0; c < CG_NR_CONTROLLERS; c++)
+		key_path(key, v->cg.v1[c]);
+	key_path(key, v->cg.v2);
+}
+
+/* Renders out for a resolved view. *order only grows between renders of
+ * one key (it starts as the render's start time). 0 or -errno. */
+typedef int (*fill_fn)(const struct vfile *vf, pid_t reader, const struct reader_view *view,
+		       struct strbuf *out, uint64_t *order);
+
+/* The show function of every per-container file: resolve the reader's
+ * view, then serve the container's render of the last 10 ms, or render and
+ * keep it. Nothing is cached when virtualization is off (begin_view shows
+ * the host's file), so SIGUSR2 takes effect at the next read. `fallback`
+ * answers readers that cannot be resolved (NULL: the host's file). */
+static int show_view(const struct vfile *vf, pid_t reader, struct strbuf *out, fill_fn fill,
+		     int (*fallback)(const struct vfile *, pid_t, struct strbuf *))
+{
+	struct reader_view view;
+	int ret = 0;
+	/* Taken before the view is resolved: a render is as old as its
+	 * oldest input, membership included. */
+	uint64_t born = clock_ns();
+
+	if (!files_virtualizing())
+		return show_host(vf, reader, out);
+	if (reader_resolve(reader, &view) != 0)
+		return fallback ? fallback(vf, reader, out) : show_host(vf, reader, out);
+	if (!files_virtualizing()) { /* switched off while resolving */
+		reader_view_free(&view);
+		return show_host(vf, reader, out);
+	}
+	struct strbuf key = STRBUF_INIT;
+	view_key(vf, &view, &key);
+	if (!rcache_get(cache(), key.buf, key.len, clock_ns(), out)) {
+		uint64_t order = born;
+		sb_reset(out);
+		ret = fill(vf, reader, &view, out, &order);
+		/* Kept before it is handed out: whoever saw this render finds
+		 * it or a later one in the cache. */
+		if (ret == 0)
+			rcache_put(cache(), key.buf, key.len, born, RENDER_TTL_NS, order, sb_str(out),
+				   out->len, clock_ns());
+	}
+	sb_free(&key);
+	reader_view_free(&view);
+	return ret;
 }
 
 static void host_online(struct cpumask *cpus)
@@ -117,29 +224,22 @@ void files_cpu_view(pid_t reader, struct cpu_view *out)
 
 /* meminfo and swaps: both render the host's meminfo text and the
  * container's memory values; a root memory cgroup gets the host's file. */
-static int show_memory(const struct vfile *vf, pid_t reader, struct strbuf *out,
+static int fill_memory(const struct vfile *vf, pid_t reader, const struct reader_view *view,
+		       struct strbuf *out,
 		       void (*render)(struct strbuf *out, const char *host_meminfo,
 				      const struct cg_memory *mem))
 {
-	struct reader_view view;
-	int ret = 0;
-
-	if (!begin_view(vf, reader, out, &view, &ret))
-		return ret;
-	if (cg_is_root(config.cg, &view.cg, CG_MEMORY)) {
-		reader_view_free(&view);
+	if (cg_is_root(config.cg, &view->cg, CG_MEMORY))
 		return show_host(vf, reader, out);
-	}
 	struct strbuf host_text = STRBUF_INIT;
-	ret = host_read_proc_small("meminfo", &host_text);
+	int ret = host_read_proc_small("meminfo", &host_text);
 	if (ret == 0) {
 		struct cg_memory mem;
-		cg_read_memory(config.cg, &view.cg, &mem);
+		cg_read_memory(config.cg, &view->cg, &mem);
 		sb_reset(out);
 		render(out, sb_str(&host_text), &mem);
 	}
 	sb_free(&host_text);
-	reader_view_free(&view);
 	return ret;
 }
 
@@ -165,40 +265,49 @@ static void swaps_of(struct strbuf *out, const char *host_meminfo, const struct 
 	render_swaps(out, &sv);
 }
 
+static int fill_meminfo(const struct vfile *vf, pid_t reader, const struct reader_view *view,
+			struct strbuf *out, uint64_t *order)
+{
+	(void)order;
+	return fill_memory(vf, reader, view, out, meminfo_of);
+}
+
 static int show_meminfo(const struct vfile *vf, pid_t reader, struct strbuf *out)
 {
-	return show_memory(vf, reader, out, meminfo_of);
+	return show_view(vf, reader, out, fill_meminfo, NULL);
+}
+
+static int fill_swaps(const struct vfile *vf, pid_t reader, const struct reader_view *view,
+		      struct strbuf *out, uint64_t *order)
+{
+	(void)order;
+	return fill_memory(vf, reader, view, out, swaps_of);
 }
 
 static int show_swaps(const struct vfile *vf, pid_t reader, struct strbuf *out)
 {
-	return show_memory(vf, reader, out, swaps_of);
+	return show_view(vf, reader, out, fill_swaps, NULL);
 }
 
-static int show_uptime(const struct vfile *vf, pid_t reader, struct strbuf *out)
+static int fill_uptime(const struct vfile *vf, pid_t reader, const struct reader_view *view,
+		       struct strbuf *out, uint64_t *order)
 {
-	struct reader_view view;
-	int ret = 0;
-
-	if (!begin_view(vf, reader, out, &view, &ret))
-		return ret;
+	(void)order;
 	/* The host's own processes see the host's uptime. */
-	if (view.host_pidns) {
-		reader_view_free(&view);
+	if (view->host_pidns)
 		return show_host(vf, reader, out);
-	}
 	struct cpu_view cpus = CPU_VIEW_INIT;
 	uint64_t used_ns = 0;
-	view_cpus(&view, &cpus);
+	view_cpus(view, &cpus);
 	struct uptime_input in = {
 		.now = host_boottime_now(),
-		.start = (double)view.start_ticks / (double)host()->clk_tck,
+		.start = (double)view->start_ticks / (double)host()->clk_tck,
 		.ncpus = cpus.n,
 	};
 	/* A container left in the root cpuacct group has no CPU time of its
 	 * own: the root's is the whole host's. */
-	if (!cg_is_root(config.cg, &view.cg, CG_CPUACCT))
-		in.have_cpu_used = cg_read_cpu_usage_ns(config.cg, &view.cg, &used_ns);
+	if (!cg_is_root(config.cg, &view->cg, CG_CPUACCT))
+		in.have_cpu_used = cg_read_cpu_usage_ns(config.cg, &view->cg, &used_ns);
 	in.cpu_used = (double)used_ns / 1e9;
 	if (!in.have_cpu_used) {
 		struct strbuf host_text = STRBUF_INIT;
@@ -211,25 +320,49 @@ static int show_uptime(const struct vfile *vf, pid_t reader, struct strbuf *out)
 	sb_reset(out);
 	render_uptime(out, &in);
 	cpu_view_free(&cpus);
-	reader_view_free(&view);
 	return 0;
 }
 
-/* online, possible and present: the shown CPUs. */
-static int show_cpu_list(const struct vfile *vf, pid_t reader, struct strbuf *out)
+static int show_uptime(const struct vfile *vf, pid_t reader, struct strbuf *out)
 {
-	struct cpu_view cpus = CPU_VIEW_INIT;
-	struct cpumask shown = CPUMASK_INIT;
+	return show_view(vf, reader, out, fill_uptime, NULL);
+}
 
-	if (!files_virtualizing())
-		return show_host(vf, reader, out);
-	files_cpu_view(reader, &cpus);
-	cpu_view_shown_mask(&cpus, &shown);
+static void render_cpu_list(const struct cpu_view *cpus, struct strbuf *out)
+{
+	struct cpumask shown = CPUMASK_INIT;
+	cpu_view_shown_mask(cpus, &shown);
 	sb_reset(out);
 	render_cpulist(out, &shown);
 	cpumask_free(&shown);
+}
+
+/* online, possible and present: the shown CPUs. */
+static int fill_cpu_list(const struct vfile *vf, pid_t reader, const struct reader_view *view,
+			 struct strbuf *out, uint64_t *order)
+{
+	struct cpu_view cpus = CPU_VIEW_INIT;
+	(void)vf, (void)reader, (void)order;
+	view_cpus(view, &cpus);
+	render_cpu_list(&cpus, out);
 	cpu_view_free(&cpus);
 	return 0;
+}
+
+/* A reader that cannot be resolved sees the host's online CPUs. */
+static int host_cpu_list(const struct vfile *vf, pid_t reader, struct strbuf *out)
+{
+	struct cpu_view cpus = CPU_VIEW_INIT;
+	(void)vf, (void)reader;
+	host_cpu_view(&cpus);
+	render_cpu_list(&cpus, out);
+	cpu_view_free(&cpus);
+	return 0;
+}
+
+static int show_cpu_list(const struct vfile *vf, pid_t reader, struct strbuf *out)
+{
+	return show_view(vf, reader, out, fill_cpu_list, host_cpu_list);
 }
 
 static int show_cpu_offline(const struct vfile *vf, pid_t reader, struct strbuf *out)
@@ -250,27 +383,28 @@ static int show_cpu_online_one(const struct vfile *vf, pid_t reader, struct strb
 }
 
 const struct vfile vfile_cpu_online_one = { "sys/devices/system/cpu/cpuN", "online",
-					    show_cpu_online_one, NULL };
+					    show_cpu_online_one, NULL, false };
 
-static int show_cpuinfo(const struct vfile *vf, pid_t reader, struct strbuf *out)
+static int fill_cpuinfo(const struct vfile *vf, pid_t reader, const struct reader_view *view,
+			struct strbuf *out, uint64_t *order)
 {
-	struct reader_view view;
-	int ret = 0;
-
-	if (!begin_view(vf, reader, out, &view, &ret))
-		return ret;
+	(void)vf, (void)reader, (void)order;
 	struct strbuf host_text = STRBUF_INIT;
-	ret = host_read_proc("cpuinfo", &host_text);
+	int ret = host_read_proc("cpuinfo", &host_text);
 	if (ret == 0) {
 		struct cpu_view cpus = CPU_VIEW_INIT;
-		view_cpus(&view, &cpus);
+		view_cpus(view, &cpus);
 		sb_reset(out);
-		render_cpuinfo(out, sb_str(&host_text), &cpus, config.cpuinfo_flat && !view.host_pidns);
+		render_cpuinfo(out, sb_str(&host_text), &cpus, config.cpuinfo_flat && !view->host_pidns);
 		cpu_view_free(&cpus);
 	}
 	sb_free(&host_text);
-	reader_view_free(&view);
 	return ret;
+}
+
+static int show_cpuinfo(const struct vfile *vf, pid_t reader, struct strbuf *out)
+{
+	return show_view(vf, reader, out, fill_cpuinfo, NULL);
 }
 
 static uint64_t ns_to_ticks(uint64_t ns)
@@ -299,10 +433,12 @@ static char *cpustat_key(const struct reader_view *view)
  * procs_blocked stay the host's. */
 #define STAT_MAX_TASKS 20000
 
-/* Folds this read into the container's accounting and renders. */
-static void render_stat_for(struct strbuf *out, const char *host_stat, const char *key,
-			    const struct reader_view *view, pid_t reader,
-			    const struct cpu_view *cpus, const struct cg_cpu_times *t)
+/* Folds this read into the container's accounting and renders. Returns
+ * the sum of the "cpu" line, which only grows from one render of the
+ * container to the next: the cache's order. */
+static uint64_t render_stat_for(struct strbuf *out, const char *host_stat, const char *key,
+				const struct reader_view *view, pid_t reader,
+				const struct cpu_view *cpus, const struct cg_cpu_times *t)
 {
 	unsigned n = cpus->n;
 	uint64_t *ticks = xcalloc(n, sizeof(uint64_t));
@@ -342,52 +478,49 @@ static void render_stat_for(struct strbuf *out, const char *host_stat, const cha
 	free(user);
 	free(sys);
 	free(shown);
+	return sum.user + sum.system + sum.idle;
 }
 
-static int show_stat(const struct vfile *vf, pid_t reader, struct strbuf *out)
+static int fill_stat(const struct vfile *vf, pid_t reader, const struct reader_view *view,
+		     struct strbuf *out, uint64_t *order)
 {
-	struct reader_view view;
-	int ret = 0;
-
-	if (!begin_view(vf, reader, out, &view, &ret))
-		return ret;
 	/* A reader in the root cpuacct group has the host's CPU time. */
-	char *key = cg_is_root(config.cg, &view.cg, CG_CPUACCT) ? NULL : cpustat_key(&view);
+	char *key = cg_is_root(config.cg, &view->cg, CG_CPUACCT) ? NULL : cpustat_key(view);
 	struct cg_cpu_times times;
-	if (!key || !cg_read_cpu_times(config.cg, &view.cg, &times)) {
+	if (!key || !cg_read_cpu_times(config.cg, &view->cg, &times)) {
 		free(key);
-		reader_view_free(&view);
 		return show_host(vf, reader, out);
 	}
 	struct strbuf host_text = STRBUF_INIT;
-	ret = host_read_proc_small("stat", &host_text);
+	int ret = host_read_proc_small("stat", &host_text);
 	if (ret == 0) {
 		struct cpu_view cpus = CPU_VIEW_INIT;
-		view_cpus(&view, &cpus);
+		view_cpus(view, &cpus);
 		sb_reset(out);
-		render_stat_for(out, sb_str(&host_text), key, &view, reader, &cpus, &times);
-		cpu_view_free(&cpus);
+		*order = render_stat_for(out, sb_str(&host_text), key, view, reader, &cpus, &times);
 	}
 	sb_free(&host_text);
 	cg_cpu_times_free(&times);
 	free(key);
-	reader_view_free(&view);
 	return ret;
+}
+
+/* procs_running counts the reader as running (it is, from the kernel's
+ * side); a render served to another reader of the container within the
+ * bound counted that reader by its state then. */
+static int show_stat(const struct vfile *vf, pid_t reader, struct strbuf *out)
+{
+	return show_view(vf, reader, out, fill_stat, NULL);
 }
 
 /* A container file served as it is when the container has one (pressure,
  * slabinfo), else the host's. */
-static int show_cgroup_or_host(const struct vfile *vf, pid_t reader, struct strbuf *out,
+static int fill_cgroup_or_host(const struct vfile *vf, pid_t reader, const struct reader_view *view,
+			       struct strbuf *out,
 			       int (*read)(const struct vfile *vf, const struct cg_paths *p,
 					   struct strbuf *out))
 {
-	struct reader_view view;
-	int ret = 0;
-
-	if (!begin_view(vf, reader, out, &view, &ret))
-		return ret;
-	ret = read(vf, &view.cg, out);
-	reader_view_free(&view);
+	int ret = read(vf, &view->cg, out);
 	return ret == 0 ? 0 : show_host(vf, reader, out);
 }
 
@@ -398,9 +531,16 @@ static int read_pressure(const struct vfile *vf, const struct cg_paths *p, struc
 	return cg_read_unified(config.cg, p, file, out);
 }
 
+static int fill_pressure(const struct vfile *vf, pid_t reader, const struct reader_view *view,
+			 struct strbuf *out, uint64_t *order)
+{
+	(void)order;
+	return fill_cgroup_or_host(vf, reader, view, out, read_pressure);
+}
+
 static int show_pressure(const struct vfile *vf, pid_t reader, struct strbuf *out)
 {
-	return show_cgroup_or_host(vf, reader, out, read_pressure);
+	return show_view(vf, reader, out, fill_pressure, NULL);
 }
 
 static int read_slabinfo(const struct vfile *vf, const struct cg_paths *p, struct strbuf *out)
@@ -409,9 +549,16 @@ static int read_slabinfo(const struct vfile *vf, const struct cg_paths *p, struc
 	return cg_read_slabinfo(config.cg, p, out);
 }
 
+static int fill_slabinfo(const struct vfile *vf, pid_t reader, const struct reader_view *view,
+			 struct strbuf *out, uint64_t *order)
+{
+	(void)order;
+	return fill_cgroup_or_host(vf, reader, view, out, read_slabinfo);
+}
+
 static int show_slabinfo(const struct vfile *vf, pid_t reader, struct strbuf *out)
 {
-	return show_cgroup_or_host(vf, reader, out, read_slabinfo);
+	return show_view(vf, reader, out, fill_slabinfo, NULL);
 }
 
 /* The newest pid of the container, as numbered there: the highest entry of
@@ -421,25 +568,15 @@ static int show_slabinfo(const struct vfile *vf, pid_t reader, struct strbuf *ou
 static long container_last_pid(const struct reader_view *view)
 {
 	char rel[64];
-	long last = -1;
 
 	if (view->host_pidns)
 		return -1;
 	snprintf(rel, sizeof(rel), "%d/root/proc", (int)view->pid);
 	int fd = openat(host()->proc_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0)
 		return -1;
-	}
-	for (struct dirent *de; (de = readdir(d));) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		if (!*end && pid > last)
-			last = pid;
-	}
-	closedir(d);
+	long last = procfs_last_pid(fd);
+	close(fd);
 	return last;
 }
 
@@ -456,35 +593,35 @@ static long host_last_pid(void)
 	return last;
 }
 
-static int show_loadavg(const struct vfile *vf, pid_t reader, struct strbuf *out)
+static int fill_loadavg(const struct vfile *vf, pid_t reader, const struct reader_view *view,
+			struct strbuf *out, uint64_t *order)
 {
-	struct reader_view view;
-	int ret = 0;
-
-	if (!config.loadavg)
-		return show_host(vf, reader, out);
-	if (!begin_view(vf, reader, out, &view, &ret))
-		return ret;
-	char *key = cg_is_root(config.cg, &view.cg, CG_CPUACCT) ? NULL : cg_tasks_key(config.cg, &view.cg);
+	(void)order;
+	char *key = cg_is_root(config.cg, &view->cg, CG_CPUACCT) ? NULL : cg_tasks_key(config.cg, &view->cg);
 	struct cg_task_counts tasks;
-	if (!key || !cg_count_tasks(config.cg, &view.cg, reader, SAMPLER_MAX_TASKS, &tasks)) {
+	if (!key || !cg_count_tasks(config.cg, &view->cg, reader, SAMPLER_MAX_TASKS, &tasks)) {
 		free(key);
-		reader_view_free(&view);
 		return show_host(vf, reader, out);
 	}
 	unsigned long avenrun[3];
 	/* A container that just started begins at 0, as a booting machine
 	 * does; one that ran unseen for a while begins at its current count
 	 * (without the reader, which the sampler never sees running). */
-	double age = host_boottime_now() - (double)view.start_ticks / (double)host()->clk_tck;
+	double age = host_boottime_now() - (double)view->start_ticks / (double)host()->clk_tck;
 	unsigned active = (tasks.running ? tasks.running - 1 : 0) + tasks.blocked;
 	loadavg_read(key, monotonic_now(), age < LOADAVG_WARM_AGE ? 0 : active, avenrun);
-	long last = container_last_pid(&view);
+	long last = container_last_pid(view);
 	sb_reset(out);
 	render_loadavg(out, avenrun, tasks.running, tasks.total, last >= 0 ? last : host_last_pid());
 	free(key);
-	reader_view_free(&view);
 	return 0;
+}
+
+static int show_loadavg(const struct vfile *vf, pid_t reader, struct strbuf *out)
+{
+	if (!config.loadavg)
+		return show_host(vf, reader, out);
+	return show_view(vf, reader, out, fill_loadavg, NULL);
 }
 
 /* The block device holding the container's root filesystem: where I/O
@@ -546,21 +683,17 @@ static bool container_io(const struct reader_view *view, struct cg_io *io)
 	return true;
 }
 
-static int show_block(const struct vfile *vf, pid_t reader, struct strbuf *out,
+static int fill_block(const struct vfile *vf, pid_t reader, const struct reader_view *view,
+		      struct strbuf *out,
 		      void (*render)(struct strbuf *, const char *, const struct cg_io *))
 {
-	struct reader_view view;
 	struct cg_io io;
-	int ret = 0;
 
-	if (!begin_view(vf, reader, out, &view, &ret))
-		return ret;
-	bool known = !cg_is_root(config.cg, &view.cg, CG_BLKIO) && container_io(&view, &io);
-	reader_view_free(&view);
+	bool known = !cg_is_root(config.cg, &view->cg, CG_BLKIO) && container_io(view, &io);
 	if (!known)
 		return show_host(vf, reader, out);
 	struct strbuf host_text = STRBUF_INIT;
-	ret = host_read_proc(vf->host_file, &host_text);
+	int ret = host_read_proc(vf->host_file, &host_text);
 	if (ret == 0) {
 		sb_reset(out);
 		render(out, sb_str(&host_text), &io);
@@ -570,32 +703,46 @@ static int show_block(const struct vfile *vf, pid_t reader, struct strbuf *out,
 	return ret;
 }
 
+static int fill_diskstats(const struct vfile *vf, pid_t reader, const struct reader_view *view,
+			  struct strbuf *out, uint64_t *order)
+{
+	(void)order;
+	return fill_block(vf, reader, view, out, render_diskstats);
+}
+
 static int show_diskstats(const struct vfile *vf, pid_t reader, struct strbuf *out)
 {
-	return show_block(vf, reader, out, render_diskstats);
+	return show_view(vf, reader, out, fill_diskstats, NULL);
+}
+
+static int fill_partitions(const struct vfile *vf, pid_t reader, const struct reader_view *view,
+			   struct strbuf *out, uint64_t *order)
+{
+	(void)order;
+	return fill_block(vf, reader, view, out, render_partitions);
 }
 
 static int show_partitions(const struct vfile *vf, pid_t reader, struct strbuf *out)
 {
-	return show_block(vf, reader, out, render_partitions);
+	return show_view(vf, reader, out, fill_partitions, NULL);
 }
 
 const struct vfile vfiles[] = {
-	{ "proc", "cpuinfo", show_cpuinfo, "cpuinfo" },
-	{ "proc", "diskstats", show_diskstats, "diskstats" },
-	{ "proc", "loadavg", show_loadavg, "loadavg" },
-	{ "proc", "meminfo", show_meminfo, "meminfo" },
-	{ "proc", "partitions", show_partitions, "partitions" },
-	{ "proc", "slabinfo", show_slabinfo, "slabinfo" },
-	{ "proc", "stat", show_stat, "stat" },
-	{ "proc", "swaps", show_swaps, "swaps" },
-	{ "proc", "uptime", show_uptime, "uptime" },
-	{ "proc/pressure", "cpu", show_pressure, "pressure/cpu" },
-	{ "proc/pressure", "io", show_pressure, "pressure/io" },
-	{ "proc/pressure", "memory", show_pressure, "pressure/memory" },
-	{ "sys/devices/system/cpu", "offline", show_cpu_offline, "offline" },
-	{ "sys/devices/system/cpu", "online", show_cpu_list, "online" },
-	{ "sys/devices/system/cpu", "possible", show_cpu_list, "possible" },
-	{ "sys/devices/system/cpu", "present", show_cpu_list, "present" },
+	{ "proc", "cpuinfo", show_cpuinfo, "cpuinfo", false },
+	{ "proc", "diskstats", show_diskstats, "diskstats", .key_pid = true },
+	{ "proc", "loadavg", show_loadavg, "loadavg", .key_pid = true },
+	{ "proc", "meminfo", show_meminfo, "meminfo", false },
+	{ "proc", "partitions", show_partitions, "partitions", .key_pid = true },
+	{ "proc", "slabinfo", show_slabinfo, "slabinfo", false },
+	{ "proc", "stat", show_stat, "stat", false },
+	{ "proc", "swaps", show_swaps, "swaps", false },
+	{ "proc", "uptime", show_uptime, "uptime", false },
+	{ "proc/pressure", "cpu", show_pressure, "pressure/cpu", false },
+	{ "proc/pressure", "io", show_pressure, "pressure/io", false },
+	{ "proc/pressure", "memory", show_pressure, "pressure/memory", false },
+	{ "sys/devices/system/cpu", "offline", show_cpu_offline, "offline", false },
+	{ "sys/devices/system/cpu", "online", show_cpu_list, "online", false },
+	{ "sys/devices/system/cpu", "possible", show_cpu_list, "possible", false },
+	{ "sys/devices/system/cpu", "present", show_cpu_list, "present", false },
 };
 const size_t nr_vfiles = sizeof(vfiles) / sizeof(vfiles[0]);

@@ -22,6 +22,9 @@ struct vfile {
 	/* The host file shown when not virtualizing (relative to the proc root,
 	 * or to the host's sys cpu directory for sys files). */
 	const char *host_file;
+	/* The content depends on the process the view is taken from (its
+	 * root or procfs), not only on the container's cgroups. */
+	bool key_pid;
 };
 
 struct files_config {
@@ -43,6 +46,9 @@ void files_setup(const struct files_config *cfg);
 void files_toggle_virtualization(void);
 void files_set_virtualization(bool on);
 bool files_virtualizing(void);
+
+/* Drops every kept render (tests; a kept render lives 10 ms anyway). */
+void files_cache_clear(void);
 
 /* The CPUs the reader sees (the host's online CPUs, with their own ids, for
  * host readers or when nothing is known). */

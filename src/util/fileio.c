@@ -1,8 +1,15 @@
 #include "util/fileio.h"
 #include "util/strbuf.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 /* Reads until EOF; with short_is_eof, a read that leaves room in the buffer
@@ -92,4 +99,115 @@ int read_file_at(int dirfd, const char *path, bool nofollow, struct strbuf *out)
 int read_small_file_at(int dirfd, const char *path, bool nofollow, struct strbuf *out)
 {
 	return read_path(dirfd, path, nofollow, true, out);
+}
+
+/* ---- the newest pid of a procfs ---- */
+
+struct dirent64_hdr {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* A pid entry's record: 19 header bytes, at most 7 digits (PID_MAX_LIMIT
+ * is 4194304) and a NUL, aligned to 8. */
+#define PID_RECLEN_MAX 32
+/* Room for 16 entries: each listed entry costs the kernel a dentry, so a
+ * probe lists few. */
+#define PROBE_BUF (16 * PID_RECLEN_MAX)
+#define PID_LIMIT 4194304L /* the kernel's PID_MAX_LIMIT on 64-bit */
+
+struct probe {
+	long max;      /* highest pid listed, -1 for none */
+	bool complete; /* the listing reached the end of the directory */
+};
+
+/* Lists the pids >= from; false on error. The kernel fills the buffer
+ * until an entry does not fit, so room left for the largest entry means
+ * it ran out of pids. */
+static bool probe_from(int fd, long from, struct probe *p)
+{
+	union { struct dirent64_hdr h; char b[PROBE_BUF]; } buf;
+
+	if (lseek(fd, PROCFS_TGID_OFFSET + from, SEEK_SET) < 0)
+		return false;
+	long n = syscall(SYS_getdents64, fd, buf.b, sizeof(buf.b));
+	if (n < 0)
+		return false;
+	p->max = -1;
+	for (long off = 0; off + (long)offsetof(struct dirent64_hdr, d_name) < n;) {
+		struct dirent64_hdr *d = (struct dirent64_hdr *)(buf.b + off);
+		char *end;
+		long pid = strtol(d->d_name, &end, 10);
+		if (!*end && end != d->d_name && pid > p->max)
+			p->max = pid;
+		if (!d->d_reclen)
+			break;
+		off += d->d_reclen;
+	}
+	p->complete = (long)sizeof(buf.b) - n >= PID_RECLEN_MAX;
+	return true;
+}
+
+/* Any directory: the highest numeric entry of a full listing. */
+static long last_pid_listing(int fd)
+{
+	long last = -1;
+	int dup_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!d) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return -1;
+	}
+	for (struct dirent *de; (de = readdir(d));) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (!*end && end != de->d_name && pid > last)
+			last = pid;
+	}
+	closedir(d);
+	return last;
+}
+
+/* Pids exist above lo (its probe was not complete) and none at or above
+ * hi: halve the gap. Processes come and go between probes, so the gap can
+ * close without an answer; then lo, a pid that existed, is the answer. */
+static long bisect_last(int fd, long lo, long hi)
+{
+	struct probe p;
+	for (int i = 0; i < 64 && hi - lo > 1; i++) {
+		long mid = lo + (hi - lo) / 2;
+		if (!probe_from(fd, mid, &p))
+			return lo;
+		if (p.max < 0)
+			hi = mid;
+		else if (p.complete)
+			return p.max;
+		else
+			lo = p.max;
+	}
+	return lo;
+}
+
+long procfs_last_pid(int procfd)
+{
+	struct statfs sfs;
+	struct probe p;
+
+	if (fstatfs(procfd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+		return last_pid_listing(procfd); /* not a procfs: offsets mean nothing */
+	if (!probe_from(procfd, 0, &p))
+		return last_pid_listing(procfd);
+	/* Small namespaces end here; else double the start until past the end. */
+	while (p.max >= 0 && !p.complete) {
+		long lo = p.max, next = lo * 2 < PID_LIMIT ? lo * 2 : PID_LIMIT;
+		if (next <= lo || !probe_from(procfd, next, &p))
+			return lo;
+		if (p.max < 0)
+			return bisect_last(procfd, lo, next);
+	}
+	return p.max;
 }

@@ -29,4 +29,13 @@ int read_fd_all(int fd, struct strbuf *out);
  * (for files several processes share). 0 or -errno. */
 int pread_all(int fd, off_t off, struct strbuf *out);
 
+/* The highest process id listed by the procfs root directory open at
+ * procfd (its pid namespace's newest live process), or -1 if it lists none.
+ * Found by seeking, in a few short getdents calls, instead of listing every
+ * process: procfs lists pids in ascending order, and its directory offset
+ * is a pid cursor (offset PROCFS_TGID_OFFSET + n lists pids >= n). Moves the
+ * fd's offset. */
+long procfs_last_pid(int procfd);
+#define PROCFS_TGID_OFFSET 258 /* FIRST_PROCESS_ENTRY + "self" + "thread-self" */
+
 #endif

@@ -1,0 +1,218 @@
+#include "view/rcache.h"
+#include "util/strbuf.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rc_entry {
+	uint64_t hash;
+	uint64_t born, expires, order;
+	size_t klen, len;
+	char data[]; /* key, then content */
+};
+
+struct rc_shard {
+	pthread_mutex_t lock;
+	size_t bytes;
+	struct rc_entry **slot; /* [slots], NULL when free */
+	/* Padding keeps two shards' locks off one cache line. */
+	char pad[64];
+};
+
+struct rcache {
+	unsigned nshards, slots;
+	size_t max_bytes;
+	struct rc_shard *shard;
+};
+
+static uint64_t hash_bytes(const void *key, size_t n)
+{
+	const unsigned char *p = key;
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h;
+}
+
+struct rcache *rcache_new(unsigned shards, unsigned slots, size_t bytes)
+{
+	struct rcache *c = xcalloc(1, sizeof(*c));
+	c->nshards = shards ? shards : 1;
+	c->slots = slots ? slots : 1;
+	c->max_bytes = bytes;
+	c->shard = xcalloc(c->nshards, sizeof(*c->shard));
+	for (unsigned i = 0; i < c->nshards; i++) {
+		pthread_mutex_init(&c->shard[i].lock, NULL);
+		c->shard[i].slot = xcalloc(c->slots, sizeof(struct rc_entry *));
+	}
+	return c;
+}
+
+/* Called with the shard locked. */
+static void drop_slot(struct rc_shard *s, unsigned i)
+{
+	s->bytes -= s->slot[i]->len;
+	free(s->slot[i]);
+	s->slot[i] = NULL;
+}
+
+static void clear_shard(struct rcache *c, struct rc_shard *s)
+{
+	for (unsigned i = 0; i < c->slots; i++)
+		if (s->slot[i])
+			drop_slot(s, i);
+}
+
+void rcache_free(struct rcache *c)
+{
+	if (!c)
+		return;
+	for (unsigned i = 0; i < c->nshards; i++) {
+		clear_shard(c, &c->shard[i]);
+		pthread_mutex_destroy(&c->shard[i].lock);
+		free(c->shard[i].slot);
+	}
+	free(c->shard);
+	free(c);
+}
+
+void rcache_clear(struct rcache *c)
+{
+	for (unsigned i = 0; i < c->nshards; i++) {
+		pthread_mutex_lock(&c->shard[i].lock);
+		clear_shard(c, &c->shard[i]);
+		pthread_mutex_unlock(&c->shard[i].lock);
+	}
+}
+
+static bool live(const struct rc_entry *e, uint64_t now)
+{
+	/* A clock that went backwards (a caller's bug) must not extend life. */
+	return now >= e->born && now < e->expires;
+}
+
+/* Slot of key in s, or -1. Called with the shard locked. */
+static int find(struct rcache *c, struct rc_shard *s, uint64_t h, const void *key, size_t klen)
+{
+	for (unsigned i = 0; i < c->slots; i++) {
+		struct rc_entry *e = s->slot[i];
+		if (e && e->hash == h && e->klen == klen && !memcmp(e->data, key, klen))
+			return (int)i;
+	}
+	return -1;
+}
+
+bool rcache_get(struct rcache *c, const void *key, size_t klen, uint64_t now, struct strbuf *out)
+{
+	uint64_t h = hash_bytes(key, klen);
+	struct rc_shard *s = &c->shard[h % c->nshards];
+	bool hit = false;
+
+	pthread_mutex_lock(&s->lock);
+	int i = find(c, s, h, key, klen);
+	if (i >= 0 && live(s->slot[i], now)) {
+		struct rc_entry *e = s->slot[i];
+		sb_reset(out);
+		sb_append(out, e->data + e->klen, e->len);
+		hit = true;
+	} else if (i >= 0) {
+		drop_slot(s, (unsigned)i);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return hit;
+}
+
+/* Frees expired entries; returns a free slot, else the oldest one (to be
+ * replaced). Called with the shard locked. */
+static unsigned sweep(struct rcache *c, struct rc_shard *s, uint64_t now)
+{
+	int free_slot = -1, oldest = -1;
+	for (unsigned i = 0; i < c->slots; i++) {
+		if (s->slot[i] && !live(s->slot[i], now))
+			drop_slot(s, i);
+		if (!s->slot[i]) {
+			if (free_slot < 0)
+				free_slot = (int)i;
+		} else if (oldest < 0 || s->slot[i]->born < s->slot[oldest]->born) {
+			oldest = (int)i;
+		}
+	}
+	return (unsigned)(free_slot >= 0 ? free_slot : oldest);
+}
+
+/* Evicts the oldest entries until `need` more bytes fit. */
+static void make_room(struct rcache *c, struct rc_shard *s, size_t need)
+{
+	while (s->bytes + need > c->max_bytes) {
+		int oldest = -1;
+		for (unsigned i = 0; i < c->slots; i++)
+			if (s->slot[i] && (oldest < 0 || s->slot[i]->born < s->slot[oldest]->born))
+				oldest = (int)i;
+		if (oldest < 0)
+			return;
+		drop_slot(s, (unsigned)oldest);
+	}
+}
+
+static bool supersedes(uint64_t order, uint64_t born, const struct rc_entry *old, uint64_t now)
+{
+	if (!live(old, now))
+		return true;
+	return order > old->order || (order == old->order && born >= old->born);
+}
+
+void rcache_put(struct rcache *c, const void *key, size_t klen, uint64_t born, uint64_t ttl,
+		uint64_t order, const char *data, size_t len, uint64_t now)
+{
+	if (len > c->max_bytes || born + ttl <= now)
+		return; /* too big to keep, or already expired */
+	uint64_t h = hash_bytes(key, klen);
+	struct rc_shard *s = &c->shard[h % c->nshards];
+
+	struct rc_entry *e = xmalloc(sizeof(*e) + klen + len);
+	*e = (struct rc_entry){ .hash = h, .born = born, .expires = born + ttl, .order = order,
+				.klen = klen, .len = len };
+	memcpy(e->data, key, klen);
+	memcpy(e->data + klen, data, len);
+
+	pthread_mutex_lock(&s->lock);
+	int old = find(c, s, h, key, klen);
+	if (old >= 0 && !supersedes(order, born, s->slot[old], now)) {
+		pthread_mutex_unlock(&s->lock);
+		free(e);
+		return;
+	}
+	if (old >= 0)
+		drop_slot(s, (unsigned)old);
+	unsigned i = sweep(c, s, now);
+	if (s->slot[i])
+		drop_slot(s, i);
+	make_room(c, s, len);
+	s->slot[i] = e;
+	s->bytes += len;
+	pthread_mutex_unlock(&s->lock);
+}
+
+unsigned rcache_count(struct rcache *c)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < c->nshards; i++) {
+		pthread_mutex_lock(&c->shard[i].lock);
+		for (unsigned j = 0; j < c->slots; j++)
+			n += c->shard[i].slot[j] != NULL;
+		pthread_mutex_unlock(&c->shard[i].lock);
+	}
+	return n;
+}
+
+size_t rcache_bytes(struct rcache *c)
+{
+	size_t n = 0;
+	for (unsigned i = 0; i < c->nshards; i++) {
+		pthread_mutex_lock(&c->shard[i].lock);
+		n += c->shard[i].bytes;
+		pthread_mutex_unlock(&c->shard[i].lock);
+	}
+	return n;
+}

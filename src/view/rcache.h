@@ -1,0 +1,49 @@
+/* A short-lived cache of rendered file content, keyed by what the content is
+ * a function of (the file and the container's identity, built by the
+ * caller). An entry is served only until its expiry (born + its time
+ * bound), where `born` is the time taken BEFORE the inputs were gathered,
+ * so a served entry never reflects inputs older than the bound.
+ *
+ * Entries are spread over shards, each with its own lock and a fixed
+ * number of slots and bytes: memory is bounded, and concurrent readers of
+ * different containers rarely meet on a lock. Expired entries are freed
+ * when their shard is next touched; a full shard evicts the oldest.
+ *
+ * Ordering: a put replaces the entry of the same key only if its `order`
+ * is not lower (ties go to the later born). With order = a counter that
+ * only grows for that key (the born time, or /proc/stat's accumulated
+ * total), once a render was handed out (after its put), the cache never
+ * serves an older one for that key.
+ *
+ * Pure: time is passed in (nanoseconds of any monotonic clock). */
+#ifndef CVIEWFS_RCACHE_H
+#define CVIEWFS_RCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct strbuf;
+struct rcache;
+
+/* shards > 0; slots per shard > 0; bytes per shard: entries larger than
+ * this are never kept. */
+struct rcache *rcache_new(unsigned shards, unsigned slots, size_t bytes);
+void rcache_free(struct rcache *c);
+
+/* Copies the entry of key into out (emptied first) if it is live at now.
+ * True on a hit. An expired entry found is freed. */
+bool rcache_get(struct rcache *c, const void *key, size_t klen, uint64_t now, struct strbuf *out);
+
+/* Offers content rendered from inputs gathered from `born` on, to be served
+ * until born + ttl. `now` is the current time (for sweeping). */
+void rcache_put(struct rcache *c, const void *key, size_t klen, uint64_t born, uint64_t ttl,
+		uint64_t order, const char *data, size_t len, uint64_t now);
+
+/* Live or not yet swept entries, and their bytes (for tests and bounds). */
+unsigned rcache_count(struct rcache *c);
+size_t rcache_bytes(struct rcache *c);
+/* Drops everything. */
+void rcache_clear(struct rcache *c);
+
+#endif

@@ -1,0 +1,181 @@
+/* The rendered-content cache: what is served, for how long, to whom, and
+ * within which bounds. Time is injected (nanoseconds). */
+#include "tap.h"
+#include "util/strbuf.h"
+#include "view/rcache.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MS 1000000ULL
+#define TTL (10 * MS)
+
+static bool get(struct rcache *c, const char *key, uint64_t now, struct strbuf *out)
+{
+	return rcache_get(c, key, strlen(key), now, out);
+}
+
+static void put(struct rcache *c, const char *key, uint64_t born, uint64_t order, const char *data,
+		uint64_t now)
+{
+	rcache_put(c, key, strlen(key), born, TTL, order, data, strlen(data), now);
+}
+
+static void test_bound(void)
+{
+	struct rcache *c = rcache_new(4, 4, 4096);
+	struct strbuf out = STRBUF_INIT;
+
+	ok(!get(c, "meminfo|a", 0, &out), "empty cache: a miss");
+	put(c, "meminfo|a", 100 * MS, 100 * MS, "A1", 101 * MS);
+	ok(get(c, "meminfo|a", 105 * MS, &out) && !strcmp(sb_str(&out), "A1"),
+	   "within the bound, the container's render is served");
+	ok(get(c, "meminfo|a", 110 * MS - 1, &out), "still served 1 ns before born + bound");
+	ok(!get(c, "meminfo|a", 110 * MS, &out), "not served at born + bound: the bound counts from before the inputs were read");
+	is_u64(rcache_count(c), 0, "the expired entry was freed when found");
+
+	put(c, "meminfo|a", 200 * MS, 200 * MS, "A2", 211 * MS);
+	ok(!get(c, "meminfo|a", 211 * MS, &out), "a render that is already past its bound is not kept");
+
+	put(c, "meminfo|a", 300 * MS, 300 * MS, "A3", 300 * MS);
+	ok(!get(c, "meminfo|a", 299 * MS, &out), "a clock before the render's start never hits");
+	sb_free(&out);
+	rcache_free(c);
+}
+
+static void test_keys(void)
+{
+	struct rcache *c = rcache_new(4, 4, 4096);
+	struct strbuf out = STRBUF_INIT;
+
+	put(c, "meminfo|a", 0, 0, "container a", 0);
+	put(c, "meminfo|b", 0, 0, "container b", 0);
+	put(c, "swaps|a", 0, 0, "swaps of a", 0);
+	ok(get(c, "meminfo|a", 1, &out) && !strcmp(sb_str(&out), "container a"), "container a gets its own render");
+	ok(get(c, "meminfo|b", 1, &out) && !strcmp(sb_str(&out), "container b"), "container b gets its own render");
+	ok(get(c, "swaps|a", 1, &out) && !strcmp(sb_str(&out), "swaps of a"), "another file of a: its own render");
+	ok(!get(c, "meminfo|c", 1, &out), "an unknown container misses");
+	/* Keys are bytes: an embedded NUL separates, a prefix is not a match. */
+	rcache_put(c, "k\0x", 3, 0, TTL, 0, "nul", 3, 0);
+	ok(!rcache_get(c, "k\0y", 3, 1, &out), "keys differing after a NUL are different");
+	ok(!rcache_get(c, "k", 1, 1, &out), "a key's prefix is another key");
+	ok(rcache_get(c, "k\0x", 3, 1, &out) && !strcmp(sb_str(&out), "nul"), "the exact bytes hit");
+	rcache_clear(c);
+	ok(!get(c, "meminfo|a", 1, &out) && rcache_count(c) == 0, "clear drops everything");
+	sb_free(&out);
+	rcache_free(c);
+}
+
+/* /proc/stat: a render with a lower accumulated total must never replace
+ * one with a higher total, even if it is put later. */
+static void test_order(void)
+{
+	struct rcache *c = rcache_new(1, 4, 4096);
+	struct strbuf out = STRBUF_INIT;
+
+	put(c, "stat|a", 10 * MS, 500, "total 500", 11 * MS);
+	put(c, "stat|a", 9 * MS, 400, "total 400", 12 * MS);
+	ok(get(c, "stat|a", 12 * MS, &out) && !strcmp(sb_str(&out), "total 500"),
+	   "a slower concurrent render with a lower total does not replace a higher one");
+	put(c, "stat|a", 12 * MS, 600, "total 600", 12 * MS);
+	ok(get(c, "stat|a", 13 * MS, &out) && !strcmp(sb_str(&out), "total 600"), "a higher total replaces");
+	put(c, "stat|a", 13 * MS, 600, "total 600 later", 13 * MS);
+	ok(get(c, "stat|a", 13 * MS, &out) && !strcmp(sb_str(&out), "total 600 later"),
+	   "an equal total started later replaces");
+	put(c, "stat|a", 30 * MS, 100, "restarted", 30 * MS);
+	ok(get(c, "stat|a", 31 * MS, &out) && !strcmp(sb_str(&out), "restarted"),
+	   "an expired entry never blocks a new render");
+	sb_free(&out);
+	rcache_free(c);
+}
+
+static void test_limits(void)
+{
+	struct rcache *c = rcache_new(1, 3, 100);
+	struct strbuf out = STRBUF_INIT;
+	char key[16], big[120];
+
+	for (int i = 0; i < 5; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		put(c, key, (uint64_t)i, (uint64_t)i, "x", (uint64_t)i);
+	}
+	is_u64(rcache_count(c), 3, "a full shard keeps its slot count");
+	ok(!get(c, "k0", 5, &out) && !get(c, "k1", 5, &out), "the oldest entries were evicted");
+	ok(get(c, "k4", 5, &out) && get(c, "k2", 5, &out), "the newest are kept");
+
+	memset(big, 'b', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	put(c, "big", 6, 6, big, 6);
+	ok(!get(c, "big", 7, &out), "content over the shard's byte budget is not kept");
+	big[60] = '\0';
+	put(c, "half1", 7, 7, big, 7);
+	put(c, "half2", 8, 8, big, 8);
+	ok(rcache_bytes(c) <= 100, "bytes stay within the budget (%zu)", rcache_bytes(c));
+	ok(get(c, "half2", 9, &out) && strlen(sb_str(&out)) == 60, "the newest fits, older ones made room");
+
+	put(c, "late", 100 * MS, 100 * MS, "y", 100 * MS);
+	is_u64(rcache_count(c), 1, "a put frees its shard's expired entries");
+	sb_free(&out);
+	rcache_free(c);
+}
+
+/* Many threads on many keys: every hit is the content put for that key. */
+struct worker {
+	struct rcache *c;
+	int id;
+	bool clean;
+};
+
+static void *hammer(void *arg)
+{
+	struct worker *w = arg;
+	struct strbuf out = STRBUF_INIT;
+	char key[32], want[32];
+
+	w->clean = true;
+	for (int i = 0; i < 20000; i++) {
+		int k = (w->id + i) % 50;
+		snprintf(key, sizeof(key), "meminfo|%d", k);
+		snprintf(want, sizeof(want), "content of %d", k);
+		uint64_t now = (uint64_t)i * 1000;
+		if (get(w->c, key, now, &out)) {
+			if (strcmp(sb_str(&out), want))
+				w->clean = false;
+		} else {
+			put(w->c, key, now, now, want, now);
+		}
+	}
+	sb_free(&out);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	struct rcache *c = rcache_new(8, 4, 4096);
+	struct worker w[8];
+	pthread_t t[8];
+	bool clean = true;
+
+	for (int i = 0; i < 8; i++) {
+		w[i] = (struct worker){ c, i, false };
+		pthread_create(&t[i], NULL, hammer, &w[i]);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		clean = clean && w[i].clean;
+	}
+	ok(clean, "8 threads, 50 containers: every hit is that container's content");
+	ok(rcache_count(c) <= 8 * 4, "never more entries than the slots (%u)", rcache_count(c));
+	rcache_free(c);
+}
+
+int main(void)
+{
+	test_bound();
+	test_keys();
+	test_order();
+	test_limits();
+	test_threads();
+	return tap_done();
+}
