@@ -119,8 +119,9 @@ static int scan_proc(const tk_devset *ours, tk_containers *out, seen *nses, tk_e
 }
 
 /* Registered containers: named after their registry id when the scan
- * found them already, appended (with no binds) otherwise. */
-static int merge_registry(const tk_config *cfg, tk_containers *out, seen *nses, tk_error **err)
+ * found them already, appended (with no binds) otherwise if APPEND. */
+static int merge_registry(const tk_config *cfg, bool append, tk_containers *out, seen *nses,
+			  tk_error **err)
 {
 	tk_containers reg;
 	if (tk_registry_list(cfg->state_dir, &reg, err) < 0)
@@ -137,6 +138,8 @@ static int merge_registry(const tk_config *cfg, tk_containers *out, seen *nses, 
 			reg.v[i].id = NULL;
 			continue;
 		}
+		if (!append)
+			continue;
 		r = push(out, reg.v[i].id, reg.v[i].pid, false, err);
 		reg.v[i].id = NULL;
 		if (r == 0)
@@ -153,8 +156,8 @@ int tk_discover_all(const tk_config *cfg, const tk_devset *ours, bool registered
 	out->n = 0;
 	seen nses = {0};
 	int r = scan_proc(ours, out, &nses, err);
-	if (r == 0 && registered_too)
-		r = merge_registry(cfg, out, &nses, err);
+	if (r == 0)
+		r = merge_registry(cfg, registered_too, out, &nses, err);
 	free(nses.v);
 	if (r < 0)
 		tk_containers_free(out);
