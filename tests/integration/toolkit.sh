@@ -70,12 +70,23 @@ ns_init() {
 	done
 }
 BG=""
-stop_bg() { for p in $BG; do pkill_tree "$p"; done; }
-# pkill_tree PID: PID and its descendants (our own processes, by pid).
-pkill_tree() {
-	local c
-	for c in $(cat /proc/$1/task/*/children 2>/dev/null); do pkill_tree "$c"; done
-	kill "$1" 2>/dev/null
+# At the end: every process of the containers, by pid, with SIGKILL (a
+# pid namespace's init ignores SIGTERM from outside), before lib.sh
+# removes their cgroups.
+stop_bg() {
+	local pids="" d
+	[ -f "$TMP/containers" ] || return 0
+	for _ in 1 2 3; do
+		pids=$(while read -r n; do
+			if ctr_is_v2; then d=$CG/cviewfs.ctr/$n; else d=$(ctr_v1_dirs "$n" | head -1); fi
+			cat "$d/cgroup.procs" 2>/dev/null
+		done < "$TMP/containers")
+		[ -n "$pids" ] || break
+		kill -9 $pids 2>/dev/null
+		sleep 0.2
+	done
+	for p in $BG; do wait "$p" 2>/dev/null; done
+	return 0
 }
 on_cleanup stop_bg
 # probe NAME PID: the probe in the container's namespaces and cgroups.
