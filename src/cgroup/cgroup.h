@@ -240,6 +240,12 @@ int cgstats_open(struct cgstats *cs);
 void cgstats_close(struct cgstats *cs);
 /* Counts over the cgroup at dirfd and those below it. 0 or -errno. */
 int cgstats_count_active(struct cgstats *cs, int dirfd, uint64_t *active);
+/* The same, with *tasks the threads in any state (0 for a cgroup that was
+ * removed: only an empty cgroup can be). */
+int cgstats_count(struct cgstats *cs, int dirfd, uint64_t *active, uint64_t *tasks);
+/* The directory of a cg_tasks_key's cgroup when taskstats can count it
+ * (v1), opened O_DIRECTORY; -1 otherwise. */
+int cg_open_key_dir(const struct cgroups *cg, const char *key);
 bool cg_count_active_key(const struct cgroups *cg, struct cgstats *cs, const char *key,
 			 uint64_t *active);
 /* The state letter of /proc/<tid>/stat text ('R', 'S', 'D', ...), or 0. */

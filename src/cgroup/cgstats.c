@@ -111,8 +111,13 @@ void cgstats_close(struct cgstats *cs)
 	cs->family = 0;
 }
 
-/* Running and uninterruptible threads directly in the cgroup at dirfd. */
-static int count_one(struct cgstats *cs, int dirfd, uint64_t *active)
+struct tally {
+	uint64_t active; /* running + uninterruptible */
+	uint64_t tasks;  /* in any state */
+};
+
+/* Threads directly in the cgroup at dirfd. */
+static int count_one(struct cgstats *cs, int dirfd, struct tally *t)
 {
 	char buf[1024];
 	struct nl_msg m;
@@ -128,13 +133,15 @@ static int count_one(struct cgstats *cs, int dirfd, uint64_t *active)
 		return -EPROTO;
 	struct cgroupstats st;
 	memcpy(&st, (char *)a + NLA_HDRLEN, sizeof(st));
-	*active += st.nr_running + st.nr_uninterruptible;
+	t->active += st.nr_running + st.nr_uninterruptible;
+	t->tasks += st.nr_running + st.nr_uninterruptible + st.nr_sleeping + st.nr_stopped +
+		    st.nr_io_wait;
 	return 0;
 }
 
-static int count_tree(struct cgstats *cs, int dirfd, unsigned depth, uint64_t *active)
+static int count_tree(struct cgstats *cs, int dirfd, unsigned depth, struct tally *t)
 {
-	int r = count_one(cs, dirfd, active);
+	int r = count_one(cs, dirfd, t);
 	struct stat st;
 	/* A cgroup directory's link count is 2 plus its subdirectories: most
 	 * containers have none, and need no readdir. */
@@ -153,17 +160,27 @@ static int count_tree(struct cgstats *cs, int dirfd, unsigned depth, uint64_t *a
 		int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
 			continue; /* removed meanwhile */
-		r = count_tree(cs, sub, depth + 1, active);
+		r = count_tree(cs, sub, depth + 1, t);
 		close(sub);
 	}
 	closedir(d);
 	return r;
 }
 
-int cgstats_count_active(struct cgstats *cs, int dirfd, uint64_t *active)
+int cgstats_count(struct cgstats *cs, int dirfd, uint64_t *active, uint64_t *tasks)
 {
-	*active = 0;
+	struct tally t = { 0, 0 };
+	*active = *tasks = 0;
 	if (cs->sock < 0 || !cs->family)
 		return -ENOTCONN;
-	return count_tree(cs, dirfd, 0, active);
+	int r = count_tree(cs, dirfd, 0, &t);
+	*active = t.active;
+	*tasks = t.tasks;
+	return r;
+}
+
+int cgstats_count_active(struct cgstats *cs, int dirfd, uint64_t *active)
+{
+	uint64_t tasks;
+	return cgstats_count(cs, dirfd, active, &tasks);
 }

@@ -178,6 +178,20 @@ bool cg_count_tasks_key(const struct cgroups *cg, const char *key, pid_t self_ti
 	return loc_of_key(cg, key, &loc) && count_at(&loc, self_tid, limit, out);
 }
 
+static int open_loc_dir(const struct cg_loc *loc)
+{
+	const char *rel = strcmp(loc->path, "/") ? loc->path + 1 : ".";
+	return openat(loc->fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int cg_open_key_dir(const struct cgroups *cg, const char *key)
+{
+	struct cg_loc loc;
+	if (!loc_of_key(cg, key, &loc) || loc.version != 1)
+		return -1;
+	return open_loc_dir(&loc);
+}
+
 bool cg_count_active_key(const struct cgroups *cg, struct cgstats *cs, const char *key,
 			 uint64_t *active)
 {
@@ -185,9 +199,7 @@ bool cg_count_active_key(const struct cgroups *cg, struct cgstats *cs, const cha
 	if (!loc_of_key(cg, key, &loc))
 		return false;
 	if (loc.version == 1 && cs && cs->sock >= 0) {
-		char *rel = strcmp(loc.path, "/") ? xstrdup(loc.path + 1) : xstrdup(".");
-		int dirfd = openat(loc.fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		free(rel);
+		int dirfd = open_loc_dir(&loc);
 		if (dirfd < 0)
 			return false;
 		int r = cgstats_count_active(cs, dirfd, active);

@@ -1,14 +1,40 @@
 #include "fs/sampler.h"
 #include "cgroup/cgroup.h"
+#include "util/hash.h"
 #include "util/log.h"
+#include "util/strbuf.h"
 #include "view/loadavg.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
+
+/* A sampled container's cgroup directory, kept open from one sample to the
+ * next: a taskstats request names the cgroup by a descriptor, and opening it
+ * by path every 5 s is most of a sample's cost. Used by the sampler thread
+ * only. */
+struct kept_dir {
+	struct kept_dir *next;
+	unsigned round; /* the last sample that used it */
+	int fd;         /* -1 while the cgroup cannot be opened */
+	char key[];
+};
+
+#define KEPT_BUCKETS 1024
+
+static struct {
+	struct kept_dir *bucket[KEPT_BUCKETS];
+	unsigned count, max; /* descriptors: a share of RLIMIT_NOFILE */
+	unsigned round;
+	struct loadavg_key_list due; /* reused: no allocation per sample */
+} kept;
 
 static struct {
 	const struct cgroups *cg;
@@ -26,19 +52,95 @@ static double now_monotonic(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static struct kept_dir *kept_find(const char *key, size_t b)
+{
+	for (struct kept_dir *k = kept.bucket[b]; k; k = k->next)
+		if (!strcmp(k->key, key))
+			return k;
+	return NULL;
+}
+
+/* The kept directory of key, made on first use; NULL past the descriptor
+ * budget or when taskstats cannot count the cgroup (v2). */
+static struct kept_dir *kept_get(const char *key)
+{
+	size_t b = str_hash(key) % KEPT_BUCKETS;
+	struct kept_dir *k = kept_find(key, b);
+	if (!k) {
+		if (kept.count >= kept.max)
+			return NULL;
+		int fd = cg_open_key_dir(smp.cg, key);
+		if (fd < 0)
+			return NULL;
+		size_t len = strlen(key) + 1;
+		k = xmalloc(sizeof(*k) + len);
+		memcpy(k->key, key, len);
+		k->fd = fd;
+		k->next = kept.bucket[b];
+		kept.bucket[b] = k;
+		kept.count++;
+	}
+	k->round = kept.round;
+	return k;
+}
+
+/* Closes the directories of containers no longer sampled (forgotten), or
+ * all of them. */
+static void kept_sweep(bool all)
+{
+	for (size_t b = 0; b < KEPT_BUCKETS; b++) {
+		for (struct kept_dir **pp = &kept.bucket[b]; *pp;) {
+			struct kept_dir *k = *pp;
+			if (!all && k->round == kept.round) {
+				pp = &k->next;
+				continue;
+			}
+			*pp = k->next;
+			if (k->fd >= 0)
+				close(k->fd);
+			free(k);
+			kept.count--;
+		}
+	}
+}
+
+/* Counts through the kept descriptor. A cgroup with no thread at all may
+ * have been removed (only an empty one can be), and maybe created again
+ * under the same path, which the old descriptor would never see: a
+ * removed directory has no files left, so then it is opened again. */
+static bool count_kept(struct kept_dir *k, uint64_t *active)
+{
+	uint64_t tasks = 0;
+	int r = k->fd >= 0 ? cgstats_count(&smp.cgstats, k->fd, active, &tasks) : -EBADF;
+	if (r == 0 && (tasks > 0 || faccessat(k->fd, "tasks", F_OK, AT_SYMLINK_NOFOLLOW) == 0))
+		return true;
+	if (k->fd >= 0)
+		close(k->fd);
+	k->fd = cg_open_key_dir(smp.cg, k->key);
+	return k->fd >= 0 && cgstats_count(&smp.cgstats, k->fd, active, &tasks) == 0;
+}
+
+static bool count_active(const char *key, uint64_t *active)
+{
+	struct kept_dir *k = smp.cgstats.sock >= 0 ? kept_get(key) : NULL;
+	if (k && count_kept(k, active))
+		return true;
+	/* v2, no taskstats, past the budget, or gone: by path. */
+	return cg_count_active_key(smp.cg, &smp.cgstats, key, active);
+}
+
 static void sample_all(void)
 {
-	struct loadavg_key_list due;
-
-	loadavg_due(now_monotonic(), &due);
-	for (size_t i = 0; i < due.n; i++) {
+	kept.round++;
+	loadavg_due_reuse(now_monotonic(), &kept.due);
+	for (size_t i = 0; i < kept.due.n; i++) {
 		uint64_t active;
 		/* A container whose threads cannot be counted (gone) keeps its
 		 * averages until it is forgotten. */
-		if (cg_count_active_key(smp.cg, &smp.cgstats, due.keys[i], &active))
-			loadavg_sample(due.keys[i], active > UINT32_MAX ? UINT32_MAX : (unsigned)active);
+		if (count_active(kept.due.keys[i], &active))
+			loadavg_sample(kept.due.keys[i], active > UINT32_MAX ? UINT32_MAX : (unsigned)active);
 	}
-	loadavg_key_list_free(&due);
+	kept_sweep(false);
 }
 
 static void *sampler_main(void *arg)
@@ -70,6 +172,12 @@ int sampler_start(const struct cgroups *cg)
 
 	smp.cg = cg;
 	smp.stop = false;
+	/* Kept directories may use an eighth of the descriptors, as the
+	 * reader's kept files do: the rest is for pidfds and per-read files. */
+	struct rlimit rl;
+	kept.max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+			   ? (unsigned)(rl.rlim_cur / 8)
+			   : 128;
 	int e = cgstats_open(&smp.cgstats);
 	log_info("loadavg: counting threads through %s",
 		 e == 0 ? "taskstats (cgroup v1) where possible" : "/proc (no taskstats)");
@@ -97,5 +205,7 @@ void sampler_stop(void)
 	pthread_join(smp.thread, NULL);
 	pthread_cond_destroy(&smp.wake);
 	cgstats_close(&smp.cgstats);
+	kept_sweep(true);
+	loadavg_key_list_free(&kept.due);
 	smp.running = false;
 }

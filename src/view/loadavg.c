@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 static unsigned long calc_load(unsigned long load, unsigned long exp, unsigned long active)
@@ -85,11 +86,10 @@ bool loadavg_read(const char *key, double now, unsigned active, unsigned long av
 	return fresh;
 }
 
-void loadavg_due(double now, struct loadavg_key_list *out)
+void loadavg_due_reuse(double now, struct loadavg_key_list *out)
 {
-	size_t cap = 0;
-
-	memset(out, 0, sizeof(*out));
+	out->n = 0;
+	sb_reset(&out->arena);
 	pthread_mutex_lock(&reg.lock);
 	for (size_t b = 0; b < BUCKETS; b++) {
 		for (struct entry **pp = &reg.bucket[b]; *pp;) {
@@ -101,22 +101,31 @@ void loadavg_due(double now, struct loadavg_key_list *out)
 				reg.count--;
 				continue;
 			}
-			if (out->n == cap) {
-				cap = cap ? cap * 2 : 64;
-				out->keys = xrealloc(out->keys, cap * sizeof(char *));
+			if (out->n == out->cap) {
+				out->cap = out->cap ? out->cap * 2 : 64;
+				out->keys = xrealloc(out->keys, out->cap * sizeof(char *));
 			}
-			out->keys[out->n++] = xstrdup(e->key);
+			/* An offset until the arena stops moving. */
+			out->keys[out->n++] = (char *)(uintptr_t)out->arena.len;
+			sb_append(&out->arena, e->key, strlen(e->key) + 1);
 			pp = &e->next;
 		}
 	}
 	pthread_mutex_unlock(&reg.lock);
+	for (size_t i = 0; i < out->n; i++)
+		out->keys[i] = out->arena.buf + (uintptr_t)out->keys[i];
+}
+
+void loadavg_due(double now, struct loadavg_key_list *out)
+{
+	memset(out, 0, sizeof(*out));
+	loadavg_due_reuse(now, out);
 }
 
 void loadavg_key_list_free(struct loadavg_key_list *l)
 {
-	for (size_t i = 0; i < l->n; i++)
-		free(l->keys[i]);
 	free(l->keys);
+	sb_free(&l->arena);
 	memset(l, 0, sizeof(*l));
 }
 

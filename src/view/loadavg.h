@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/strbuf.h"
+
 #define LOADAVG_FSHIFT 11
 #define LOADAVG_FIXED_1 (1UL << LOADAVG_FSHIFT)
 #define LOADAVG_EXP_1 1884UL
@@ -29,8 +31,9 @@ void loadavg_format(const unsigned long avenrun[3], char *buf, size_t len);
 
 /* The registry of sampled containers, keyed by cgroup. */
 struct loadavg_key_list {
-	char **keys;
-	size_t n;
+	char **keys; /* into arena */
+	size_t n, cap;
+	struct strbuf arena;
 };
 
 /* Records a read of container `key` at time `now`; a new container starts
@@ -39,6 +42,9 @@ struct loadavg_key_list {
 bool loadavg_read(const char *key, double now, unsigned active, unsigned long avenrun[3]);
 /* The containers to sample now; forgets those unread for LOADAVG_KEEP. */
 void loadavg_due(double now, struct loadavg_key_list *out);
+/* The same into a list kept from one call to the next (zeroed before the
+ * first): no allocation once it is large enough. */
+void loadavg_due_reuse(double now, struct loadavg_key_list *list);
 void loadavg_key_list_free(struct loadavg_key_list *l);
 /* Folds one sample into container `key` (ignored if it was forgotten). */
 void loadavg_sample(const char *key, unsigned active);
@@ -47,7 +53,6 @@ void loadavg_forget_all(void);
 
 /* Carrying the averages over to a successor process, as text (like
  * cpustat_save/cpustat_restore). */
-struct strbuf;
 void loadavg_save(struct strbuf *out);
 unsigned loadavg_restore(const char *text, double now);
 
