@@ -53,6 +53,19 @@ pb=$!
 wait $pa $pb
 is "$(cat "$TMP/a") $(cat "$TMP/b")" "0 0" "two containers reading 200 times concurrently always see their own MemTotal"
 
+# The same with different cpusets, on files whose content depends on the
+# cpuset (kept renders are per container: one must never be served to the
+# other, even when both read within the same few milliseconds).
+c=$(new_ctr 0 max)
+d=$(new_ctr 0-1 max)
+loop='n=0; bad=0; while [ $n -lt 100 ]; do p=$(grep -c ^processor /proc/cpuinfo); s=$(grep -c "^cpu[0-9]" /proc/stat); [ "$p $s" = "$1 $1" ] || bad=$((bad + 1)); n=$((n + 1)); done; echo $bad'
+ctr_run "$c" "$MNT" sh -c "$loop" sh 1 > "$TMP/c" &
+pc=$!
+ctr_run "$d" "$MNT" sh -c "$loop" sh 2 > "$TMP/d" &
+pd=$!
+wait $pc $pd
+is "$(cat "$TMP/c") $(cat "$TMP/d")" "0 0" "two containers on 1 and 2 CPUs reading cpuinfo and stat 100 times concurrently always see their own CPUs"
+
 # Containers come and go; the daemon keeps serving.
 got=$(in_cgroup "$name" cat "$MNT/proc/meminfo" | kb MemTotal)
 is "$got" "262144" "the daemon still serves after containers came and went"
