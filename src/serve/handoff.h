@@ -20,7 +20,7 @@ struct handoff {
 	int init_fd;      /* memfd: the raw FUSE_INIT request */
 	int journal_fd;   /* memfd: node ids made so far (fs/tree.h) */
 	int state_fd;     /* memfd: counters carried across processes */
-	int ready_fd;     /* write end: one byte once able to serve */
+	int ready_fd;     /* write end: 'r' once able to serve, 'd' once done serving */
 	int go_fd;        /* read end: wait for one byte before serving; -1: serve at once */
 	uint32_t generation;
 	bool virtualize;

@@ -39,6 +39,7 @@ struct supervisor {
 	struct fuse_session *se; /* holds the mount; never runs a loop */
 	int fuse_fd, init_fd, journal_fd, state_fd, sig_fd;
 	pid_t worker;            /* 0 while none */
+	int worker_status_fd;    /* read end of its status pipe (serve/handoff.h) */
 	uint32_t generation;
 	bool virtualize;
 	double deaths[CRASH_BURST]; /* ms, the latest last */
@@ -130,8 +131,9 @@ static void child_exec(struct supervisor *s, const struct handoff *h)
 	_exit(127);
 }
 
-/* Waits for one byte on fd; false when the writer went away first. */
-static bool wait_byte(int fd, int timeout_ms)
+/* Waits for one byte on fd: 1 got it, 0 the writer went away first (it
+ * exited), -1 timed out. */
+static int wait_byte(int fd, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	char c;
@@ -140,7 +142,9 @@ static bool wait_byte(int fd, int timeout_ms)
 	do
 		r = poll(&p, 1, timeout_ms);
 	while (r < 0 && errno == EINTR);
-	return r == 1 && read(fd, &c, 1) == 1;
+	if (r != 1)
+		return -1;
+	return read(fd, &c, 1) == 1 ? 1 : 0;
 }
 
 /* Waits up to timeout_ms for pid to exit; kills it after that. */
@@ -167,7 +171,7 @@ static int reap(pid_t pid, int timeout_ms)
 
 /* Starts a serving process and waits until it is ready. With go_fd, it
  * then waits for a byte there before serving. 0 and *pid, or -1. */
-static int spawn(struct supervisor *s, int *go_fd, pid_t *pid, struct strbuf *why)
+static int spawn(struct supervisor *s, int *go_fd, pid_t *pid, int *status_fd, struct strbuf *why)
 {
 	int ready[2], go[2] = { -1, -1 };
 
@@ -193,9 +197,8 @@ static int spawn(struct supervisor *s, int *go_fd, pid_t *pid, struct strbuf *wh
 			close(go[1]);
 		return -1;
 	}
-	bool ok = wait_byte(ready[0], READY_TIMEOUT_MS);
-	close(ready[0]);
-	if (!ok) {
+	if (wait_byte(ready[0], READY_TIMEOUT_MS) != 1) {
+		close(ready[0]);
 		kill(child, SIGKILL);
 		int status = reap(child, 0);
 		sb_puts(why, "the new serving process ");
@@ -206,6 +209,7 @@ static int spawn(struct supervisor *s, int *go_fd, pid_t *pid, struct strbuf *wh
 		return -1;
 	}
 	*pid = child;
+	*status_fd = ready[0];
 	if (go_fd)
 		*go_fd = go[1];
 	return 0;
@@ -234,7 +238,7 @@ static void restart_worker(struct supervisor *s)
 	for (;;) {
 		throttle_restarts(s);
 		sb_reset(&why);
-		if (spawn(s, NULL, &s->worker, &why) == 0)
+		if (spawn(s, NULL, &s->worker, &s->worker_status_fd, &why) == 0)
 			break;
 		log_err("cannot restart the serving process: %s; retrying", sb_str(&why));
 	}
@@ -255,6 +259,7 @@ static void on_child_exit(struct supervisor *s)
 		log_err("serving process %ld %s; starting another", (long)pid, sb_str(&what));
 		sb_free(&what);
 		s->worker = 0;
+		close(s->worker_status_fd);
 		restart_worker(s);
 	}
 }
@@ -266,19 +271,27 @@ static void upgrade(struct supervisor *s)
 {
 	struct strbuf why = STRBUF_INIT;
 	pid_t next, old = s->worker;
-	int go;
+	int go, next_status;
 
 	log_info("SIGUSR1: starting %s to take over", s->exe);
-	if (spawn(s, &go, &next, &why) < 0) {
+	if (spawn(s, &go, &next, &next_status, &why) < 0) {
 		log_err("upgrade failed: %s; the running version keeps serving", sb_str(&why));
 		sb_free(&why);
 		return;
 	}
 	if (old > 0) {
+		/* Until the old process says it is done serving (or dies); its
+		 * exit is reaped later, with the other SIGCHLDs. */
 		kill(old, SIGTERM);
-		reap(old, DRAIN_TIMEOUT_MS);
+		if (wait_byte(s->worker_status_fd, DRAIN_TIMEOUT_MS) < 0) {
+			log_warn("serving process %ld did not stop in %d ms: killing it", (long)old,
+				 DRAIN_TIMEOUT_MS);
+			kill(old, SIGKILL);
+		}
+		close(s->worker_status_fd);
 	}
 	s->worker = next;
+	s->worker_status_fd = next_status;
 	if (write(go, "g", 1) != 1)
 		log_err("cannot start the new serving process: %s", strerror(errno));
 	close(go);
@@ -365,7 +378,7 @@ static void close_fd(int *fd)
 int supervisor_main(const struct options *o, char **argv)
 {
 	struct supervisor s = { .o = o, .argv = argv, .init_fd = -1, .journal_fd = -1,
-				.state_fd = -1, .sig_fd = -1, .virtualize = true };
+				.state_fd = -1, .sig_fd = -1, .worker_status_fd = -1, .virtualize = true };
 	struct strbuf err = STRBUF_INIT;
 	int status = 1, pidfd = -1;
 
@@ -406,7 +419,7 @@ int supervisor_main(const struct options *o, char **argv)
 	}
 	if (save_init(&s, &err) < 0)
 		goto out_unmount;
-	if (spawn(&s, NULL, &s.worker, &err) < 0)
+	if (spawn(&s, NULL, &s.worker, &s.worker_status_fd, &err) < 0)
 		goto out_unmount;
 	log_info("serving %s (cviewfs %s, supervisor %ld, serving process %ld)", o->mountpoint,
 		 CVIEWFS_VERSION, (long)getpid(), (long)s.worker);
@@ -425,6 +438,7 @@ out:
 	close_fd(&s.journal_fd);
 	close_fd(&s.state_fd);
 	close_fd(&s.sig_fd);
+	close_fd(&s.worker_status_fd);
 	free(s.exe);
 	if (err.len) {
 		log_err("%s", sb_str(&err));

@@ -190,12 +190,13 @@ static int wait_for_go(int go_fd)
 	return n == 1 ? 0 : -1;
 }
 
-static void signal_ready(int ready_fd)
+/* One byte to the supervisor on the status pipe: 'r' once able to serve,
+ * 'd' once no longer serving (requests answered, counters saved). */
+static void tell_supervisor(int status_fd, char what)
 {
-	char c = 'r';
-	if (write(ready_fd, &c, 1) != 1)
-		log_warn("cannot tell the supervisor this process is ready: %s", strerror(errno));
-	close(ready_fd);
+	if (write(status_fd, &what, 1) != 1)
+		log_warn("cannot tell the supervisor this process is %s: %s",
+			 what == 'r' ? "ready" : "done", strerror(errno));
 }
 
 /* Background threads take no signals: a SIGTERM must reach the thread
@@ -254,7 +255,7 @@ int worker_main(const struct options *o, const char *prog, const struct handoff 
 		goto out;
 	}
 	install_signals(se);
-	signal_ready(h->ready_fd);
+	tell_supervisor(h->ready_fd, 'r');
 	/* An upgrade: the predecessor is still draining its requests. */
 	if (h->go_fd >= 0 && wait_for_go(h->go_fd) < 0)
 		goto out_session;
@@ -275,6 +276,9 @@ int worker_main(const struct options *o, const char *prog, const struct handoff 
 	sampler_stop();
 	state_autosave_stop();
 	state_save(h->state_fd);
+	/* The successor may start now: what is left (freeing, and a
+	 * sanitizer's leak check) needs no one to wait. */
+	tell_supervisor(h->ready_fd, 'd');
 out_session:
 out:
 	if (se)

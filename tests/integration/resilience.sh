@@ -33,11 +33,21 @@ VERSION_B=$("$CVIEWFS_NEXT" --version)
 ok "$([ "$VERSION_A" != "$VERSION_B" ] && echo 1)" "two builds with different versions ($VERSION_A, $VERSION_B)"
 
 MNT=$TMP/mnt
+# A sanitizer build would catch the SIGSEGV sent below and exit instead.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0"
 CVIEWFS=$TMP/bin/cviewfs start_cviewfs "$MNT" -l
 SUP=$CVIEWFS_PID
 
-# serving: the supervisor's child that serves.
-serving() { cat "/proc/$SUP/task/$SUP/children" 2>/dev/null | awk '{print $1}'; }
+# serving: the supervisor's child that serves: its newest (a replaced one
+# may still be finishing its exit, e.g. a sanitizer's leak check).
+serving() {
+	local c newest="" best=-1 start
+	for c in $(cat "/proc/$SUP/task/$SUP/children" 2>/dev/null); do
+		start=$(sed 's/.*) //' "/proc/$c/stat" 2>/dev/null | awk '{print $20}')
+		[ -n "$start" ] && [ "$start" -gt "$best" ] && best=$start newest=$c
+	done
+	echo "$newest"
+}
 # wait_serving OLD: waits until a process other than OLD serves (up to 5 s);
 # prints how long the mount took to answer again, in ms.
 wait_serving() {
@@ -117,19 +127,42 @@ ok "$(kill -0 "$SUP" && mounted "$MNT" && echo 1)" "the supervisor and the mount
 ok "$(grep -q 'killed by signal 9' "$TMP/daemon.log" && echo 1)" "the supervisor logs how the serving process died"
 stop_readers crash
 
+# --- a crash is logged, and its core kept where kernel.core_pattern says ---
+w=$(serving)
+cwd=$(readlink "/proc/$w/cwd")
+touch "$TMP/before-crash"
+kill -SEGV "$w"
+wait_serving "$w" >/dev/null
+line=$(grep "serving process $w was killed by signal 11" "$TMP/daemon.log")
+ok "$line" "a SIGSEGV is logged with its signal: $line"
+pattern=$(cat /proc/sys/kernel/core_pattern)
+if ! echo "$line" | grep -q 'core dumped'; then
+	skip "no core dump here (core limit 0, or a sanitizer build, which disables them)"
+elif [ "${pattern#|}" != "$pattern" ]; then
+	ok 1 "the core went to the handler in kernel.core_pattern ($pattern)"
+else
+	# A plain pattern: a file named after it, relative to the crashed
+	# process's directory unless absolute. Removed again: it is ours.
+	case $pattern in /*) dir=$(dirname "$pattern") base=$(basename "$pattern") ;; *) dir=$cwd base=$pattern ;; esac
+	core=$(find "$dir" -maxdepth 1 -name "${base%%%*}*" -newer "$TMP/before-crash" -type f | head -1)
+	ok "$core" "the core is where kernel.core_pattern '$pattern' puts it (${core:-nothing in $dir})"
+	[ -n "$core" ] && rm -f "$core"
+fi
+
 # --- 20 upgrades, alternating between the two builds ---
 start_readers upgrade
-upgraded=0
+upgraded=0 worst=0
 for r in $(seq $ROUNDS); do
 	if [ $((r % 2)) = 1 ]; then install_build "$CVIEWFS_NEXT"; want=$VERSION_B; else install_build "$CVIEWFS"; want=$VERSION_A; fi
 	w=$(serving)
 	kill -USR1 "$SUP"
-	wait_serving "$w" >/dev/null
+	ms=$(wait_serving "$w")
+	[ "$ms" != timeout ] && [ "$ms" -gt "$worst" ] && worst=$ms
 	got=$("/proc/$(serving)/exe" --version 2>/dev/null)
 	[ "$got" = "$want" ] && upgraded=$((upgraded + 1))
 	sleep 0.2
 done
-is "$upgraded" "$ROUNDS" "each of $ROUNDS SIGUSR1s put the newly installed build in charge"
+is "$upgraded" "$ROUNDS" "each of $ROUNDS SIGUSR1s put the newly installed build in charge (slowest: $worst ms)"
 stop_readers upgrade
 
 # A broken upgrade keeps the running version.
@@ -202,6 +235,8 @@ ok "$([ -z "$state" ] || [ "$state" = Z ] && echo 1)" "killing the supervisor ta
 err=$(cat "$MNT/proc/meminfo" 2>&1 >/dev/null)
 ok "$(echo "$err" | grep -q 'not connected' && echo 1)" "the old mount then answers 'Transport endpoint is not connected'"
 CVIEWFS=$TMP/bin/cviewfs start_cviewfs "$MNT"
-ok "$(head -c1 "$MNT/proc/meminfo" && echo 1)" "a new daemon on the same mountpoint serves again"
+got=$(head -c9 "$MNT/proc/meminfo")
+is "$got" "MemTotal:" "a new daemon on the same mountpoint serves again"
+[ "$got" = "MemTotal:" ] || { grep /mnt /proc/mounts; tail -8 "$TMP/daemon.log"; } >&2
 
 done_testing
