@@ -12,13 +12,17 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-/* Reads until EOF; with short_is_eof, a read that leaves room in the buffer
- * is taken as EOF (see read_small_file_at). */
-static int read_fd_until(int fd, bool short_is_eof, struct strbuf *out)
+/* Appends until EOF: read(2) from the fd's offset, or with `positioned`
+ * pread(2) from `base` on (leaving the shared offset alone). With
+ * short_is_eof, a read that leaves room in the buffer is taken as EOF (see
+ * read_small_file_at). */
+static int read_loop(int fd, bool positioned, off_t base, bool short_is_eof, struct strbuf *out)
 {
 	for (;;) {
 		sb_reserve(out, 4096);
-		ssize_t n = read(fd, out->buf + out->len, out->cap - out->len - 1);
+		size_t room = out->cap - out->len - 1;
+		ssize_t n = positioned ? pread(fd, out->buf + out->len, room, base + (off_t)out->len)
+				       : read(fd, out->buf + out->len, room);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -26,7 +30,6 @@ static int read_fd_until(int fd, bool short_is_eof, struct strbuf *out)
 		}
 		if (n == 0)
 			break;
-		size_t room = out->cap - out->len - 1;
 		out->len += (size_t)n;
 		out->buf[out->len] = '\0';
 		if (short_is_eof && (size_t)n < room)
@@ -37,45 +40,21 @@ static int read_fd_until(int fd, bool short_is_eof, struct strbuf *out)
 
 int read_fd_all(int fd, struct strbuf *out)
 {
-	return read_fd_until(fd, false, out);
+	return read_loop(fd, false, 0, false, out);
 }
 
 int pread_small(int fd, struct strbuf *out)
 {
 	sb_reset(out);
-	for (;;) {
-		sb_reserve(out, 4096);
-		size_t room = out->cap - out->len - 1;
-		ssize_t n = pread(fd, out->buf + out->len, room, (off_t)out->len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			sb_reset(out);
-			return -errno;
-		}
-		out->len += (size_t)n;
-		out->buf[out->len] = '\0';
-		if ((size_t)n < room)
-			return 0;
-	}
+	int r = read_loop(fd, true, 0, true, out);
+	if (r < 0)
+		sb_reset(out);
+	return r;
 }
 
 int pread_all(int fd, off_t off, struct strbuf *out)
 {
-	for (;;) {
-		sb_reserve(out, 4096);
-		ssize_t n = pread(fd, out->buf + out->len, out->cap - out->len - 1, off + (off_t)out->len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		out->len += (size_t)n;
-		out->buf[out->len] = '\0';
-	}
-	return 0;
+	return read_loop(fd, true, off, false, out);
 }
 
 static int read_path(int dirfd, const char *path, bool nofollow, bool small, struct strbuf *out)
@@ -84,7 +63,7 @@ static int read_path(int dirfd, const char *path, bool nofollow, bool small, str
 	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
 	if (fd < 0)
 		return -errno;
-	int ret = read_fd_until(fd, small, out);
+	int ret = read_loop(fd, false, 0, small, out);
 	close(fd);
 	if (ret < 0)
 		sb_reset(out);
