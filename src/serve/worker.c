@@ -72,17 +72,19 @@ static void install_signals(struct fuse_session *se)
 }
 
 #if CVIEWFS_TEST_ROOTS
-/* Test builds: with CVIEWFS_TEST_STALL_ONCE=FILE, the first READ (in any
- * serving process of the mount) creates FILE and never answers, so a test
- * can kill the process holding a request and watch its successor answer
- * it. */
+/* Test builds: with CVIEWFS_TEST_STALL_ONCE=FILE, the first READ of an
+ * "uptime" file (in any serving process of the mount) creates FILE and
+ * never answers, so a test can kill the process holding a request and
+ * watch its successor answer it. */
 static struct fuse_lowlevel_ops stalling_ops;
 
 static void stalling_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			  struct fuse_file_info *fi)
 {
 	const char *marker = getenv("CVIEWFS_TEST_STALL_ONCE");
-	int fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	struct node *n = tree_get(ino);
+	int fd = n && !strcmp(n->name, "uptime")
+		 ? open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
 	if (fd >= 0) {
 		close(fd);
 		for (;;)

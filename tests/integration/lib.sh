@@ -80,7 +80,7 @@ start_cviewfs() {
 	for _ in $(seq 50); do
 		# A real read: on a dead mount, access() can still succeed
 		# from the kernel's caches.
-		head -c1 "$mnt/proc/meminfo" >/dev/null 2>&1 && mounted "$mnt" && return 0
+		timeout 5 head -c1 "$mnt/proc/meminfo" >/dev/null 2>&1 && mounted "$mnt" && return 0
 		kill -0 "$CVIEWFS_PID" 2>/dev/null || break
 		sleep 0.1
 	done
