@@ -33,7 +33,6 @@
 #define CRASH_BURST 5
 
 struct supervisor {
-	const struct options *o;
 	char **argv;
 	char *exe;               /* the binary to run: where we were started from */
 	struct fuse_session *se; /* holds the mount; never runs a loop */
@@ -377,7 +376,7 @@ static void close_fd(int *fd)
 
 int supervisor_main(const struct options *o, char **argv)
 {
-	struct supervisor s = { .o = o, .argv = argv, .init_fd = -1, .journal_fd = -1,
+	struct supervisor s = { .argv = argv, .init_fd = -1, .journal_fd = -1,
 				.state_fd = -1, .sig_fd = -1, .worker_status_fd = -1, .virtualize = true };
 	struct strbuf err = STRBUF_INIT;
 	int status = 1, pidfd = -1;
