@@ -3,6 +3,7 @@
 #include "host/host.h"
 #include "reader/reader.h"
 #include "render/render.h"
+#include "util/clock.h"
 #include "util/cpumask.h"
 #include "util/fileio.h"
 #include "util/parse.h"
@@ -98,13 +99,6 @@ void files_cache_clear(void)
 	rcache_clear(cache());
 }
 
-static uint64_t clock_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void key_path(struct strbuf *key, const char *path)
 {
 	/* Tagged and NUL-terminated, so no two path lists give one key. */
@@ -150,9 +144,6 @@ static int show_view(const struct vfile *vf, pid_t reader, struct strbuf *out, f
 {
 	struct reader_view view;
 	int ret = 0;
-	/* Taken before the view is resolved: a render is as old as its
-	 * oldest input, membership included. */
-	uint64_t born = clock_ns();
 
 	if (!files_virtualizing())
 		return show_host(vf, reader, out);
@@ -162,9 +153,12 @@ static int show_view(const struct vfile *vf, pid_t reader, struct strbuf *out, f
 		reader_view_free(&view);
 		return show_host(vf, reader, out);
 	}
+	/* A render is as old as its oldest input, membership included (the
+	 * view may have been resolved up to READER_TRUST_NS ago). */
+	uint64_t born = view.as_of_ns;
 	struct strbuf key = STRBUF_INIT;
 	view_key(vf, &view, &key);
-	if (!rcache_get(cache(), key.buf, key.len, clock_ns(), out)) {
+	if (!rcache_get(cache(), key.buf, key.len, monotonic_ns(), out)) {
 		uint64_t order = born;
 		sb_reset(out);
 		ret = fill(vf, reader, &view, out, &order);
@@ -172,7 +166,7 @@ static int show_view(const struct vfile *vf, pid_t reader, struct strbuf *out, f
 		 * it or a later one in the cache. */
 		if (ret == 0)
 			rcache_put(cache(), key.buf, key.len, born, RENDER_TTL_NS, order, sb_str(out),
-				   out->len, clock_ns());
+				   out->len, monotonic_ns());
 	}
 	sb_free(&key);
 	reader_view_free(&view);
@@ -412,13 +406,6 @@ static uint64_t ns_to_ticks(uint64_t ns)
 	return ns / 1000 * (uint64_t)host()->clk_tck / 1000000;
 }
 
-static double monotonic_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The key of a container's CPU accounting: its cpuacct (or v2) cgroup. */
 static char *cpustat_key(const struct reader_view *view)
 {
@@ -465,7 +452,7 @@ static uint64_t render_stat_for(struct strbuf *out, const char *host_stat, const
 		.user_total = ns_to_ticks(t->user_ns_total),
 		.system_total = ns_to_ticks(t->system_ns_total),
 	};
-	struct cpustat_state *st = cpustat_acquire(key, monotonic_now());
+	struct cpustat_state *st = cpustat_acquire(key, monotonic_s());
 	cpustat_advance(st, &sample, shown, &sum);
 	cpustat_release(st);
 
@@ -609,7 +596,7 @@ static int fill_loadavg(const struct vfile *vf, pid_t reader, const struct reade
 	 * (without the reader, which the sampler never sees running). */
 	double age = host_boottime_now() - (double)view->start_ticks / (double)host()->clk_tck;
 	unsigned active = (tasks.running ? tasks.running - 1 : 0) + tasks.blocked;
-	loadavg_read(key, monotonic_now(), age < LOADAVG_WARM_AGE ? 0 : active, avenrun);
+	loadavg_read(key, monotonic_s(), age < LOADAVG_WARM_AGE ? 0 : active, avenrun);
 	long last = container_last_pid(view);
 	sb_reset(out);
 	render_loadavg(out, avenrun, tasks.running, tasks.total, last >= 0 ? last : host_last_pid());

@@ -1,5 +1,6 @@
 #include "fs/sampler.h"
 #include "cgroup/cgroup.h"
+#include "util/clock.h"
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -44,13 +45,6 @@ static struct {
 	pthread_cond_t wake;
 	bool running, stop;
 } smp = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static double now_monotonic(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static struct kept_dir *kept_find(const char *key, size_t b)
 {
@@ -132,7 +126,7 @@ static bool count_active(const char *key, uint64_t *active)
 static void sample_all(void)
 {
 	kept.round++;
-	loadavg_due_reuse(now_monotonic(), &kept.due);
+	loadavg_due_reuse(monotonic_s(), &kept.due);
 	for (size_t i = 0; i < kept.due.n; i++) {
 		uint64_t active;
 		/* A container whose threads cannot be counted (gone) keeps its

@@ -1,5 +1,6 @@
 #include "reader/reader.h"
 #include "host/host.h"
+#include "util/clock.h"
 #include "util/fileio.h"
 #include "util/log.h"
 #include "util/parse.h"
@@ -45,6 +46,25 @@ struct init_entry {
 #define CACHE_BUCKETS 256
 /* Past this many cached namespaces, dead entries are swept on insert. */
 #define CACHE_SWEEP_AT 1024
+
+/* Views resolved in the last READER_TRUST_NS, by reader pid (see
+ * reader.h for why a pid may be trusted that long). Sharded so that
+ * concurrent readers rarely meet on a lock; a shard keeps its few most
+ * recent readers and frees the others' views as they expire. */
+#define TRUST_SHARDS 32
+#define TRUST_SLOTS 4
+
+struct trusted {
+	pid_t pid; /* 0: free slot */
+	struct reader_view view;
+};
+
+static struct trust_shard {
+	pthread_mutex_t lock;
+	struct trusted slot[TRUST_SLOTS];
+} trust[TRUST_SHARDS] = { [0 ... TRUST_SHARDS - 1] = { .lock = PTHREAD_MUTEX_INITIALIZER } };
+
+static uint64_t trust_ns = READER_TRUST_NS;
 
 static struct {
 	enum view_from rule;
@@ -127,8 +147,90 @@ static void entry_put(struct init_entry *e)
 	pthread_mutex_unlock(&rd.lock);
 }
 
+static void trust_forget_all(void)
+{
+	for (int i = 0; i < TRUST_SHARDS; i++) {
+		pthread_mutex_lock(&trust[i].lock);
+		for (int j = 0; j < TRUST_SLOTS; j++) {
+			reader_view_free(&trust[i].slot[j].view);
+			trust[i].slot[j].pid = 0;
+		}
+		pthread_mutex_unlock(&trust[i].lock);
+	}
+}
+
+void reader_set_trust_ns(uint64_t ns)
+{
+	trust_forget_all();
+	trust_ns = ns;
+}
+
+static struct trust_shard *trust_shard_of(pid_t pid)
+{
+	return &trust[(unsigned)pid % TRUST_SHARDS];
+}
+
+/* Copies a view of pid resolved less than trust_ns before now. Expired
+ * views met on the way are freed. */
+static bool trust_get(pid_t pid, uint64_t now, struct reader_view *out)
+{
+	struct trust_shard *sh = trust_shard_of(pid);
+	bool hit = false;
+
+	pthread_mutex_lock(&sh->lock);
+	for (int j = 0; j < TRUST_SLOTS; j++) {
+		struct trusted *t = &sh->slot[j];
+		if (!t->pid)
+			continue;
+		if (t->view.as_of_ns + trust_ns <= now) {
+			reader_view_free(&t->view);
+			t->pid = 0;
+		} else if (t->pid == pid) {
+			*out = t->view;
+			cg_paths_copy(&out->cg, &t->view.cg);
+			hit = true;
+		}
+	}
+	pthread_mutex_unlock(&sh->lock);
+	return hit;
+}
+
+/* Keeps a copy of a fresh view, in place of the pid's previous one, a free
+ * slot, or the oldest. */
+static void trust_put(pid_t pid, const struct reader_view *v)
+{
+	struct trust_shard *sh = trust_shard_of(pid);
+	struct trusted *dst = NULL;
+
+	if (!trust_ns)
+		return;
+	pthread_mutex_lock(&sh->lock);
+	for (int j = 0; !dst && j < TRUST_SLOTS; j++)
+		if (sh->slot[j].pid == pid)
+			dst = &sh->slot[j];
+	if (dst && dst->view.as_of_ns > v->as_of_ns) {
+		pthread_mutex_unlock(&sh->lock); /* a fresher view is already kept */
+		return;
+	}
+	for (int j = 0; !dst && j < TRUST_SLOTS; j++)
+		if (!sh->slot[j].pid)
+			dst = &sh->slot[j];
+	if (!dst) {
+		dst = &sh->slot[0];
+		for (int j = 1; j < TRUST_SLOTS; j++)
+			if (sh->slot[j].view.as_of_ns < dst->view.as_of_ns)
+				dst = &sh->slot[j];
+	}
+	reader_view_free(&dst->view);
+	dst->pid = pid;
+	dst->view = *v;
+	cg_paths_copy(&dst->view.cg, &v->cg);
+	pthread_mutex_unlock(&sh->lock);
+}
+
 void reader_fini(void)
 {
+	trust_forget_all();
 	pthread_mutex_lock(&rd.lock);
 	for (int b = 0; b < CACHE_BUCKETS; b++) {
 		while (rd.bucket[b]) {
@@ -438,12 +540,26 @@ static int read_kept_paths(struct init_entry *e, struct cg_paths *out)
 	return r;
 }
 
+static int resolve_afresh(pid_t reader, struct reader_view *out);
+
 int reader_resolve(pid_t reader, struct reader_view *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (reader <= 0)
 		return -ESRCH; /* the reader is not visible from our pid namespace */
+	uint64_t now = monotonic_ns();
+	if (trust_ns && trust_get(reader, now, out))
+		return 0;
+	int r = resolve_afresh(reader, out);
+	if (r == 0) {
+		out->as_of_ns = now;
+		trust_put(reader, out);
+	}
+	return r;
+}
 
+static int resolve_afresh(pid_t reader, struct reader_view *out)
+{
 	ino_t ns = pidns_of_pid(reader);
 	if (!ns)
 		return -ESRCH;

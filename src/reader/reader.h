@@ -9,7 +9,14 @@
  *
  * Inits are cached by pid-namespace inode. An entry is trusted only while
  * its process is provably the same one: through a pidfd when the kernel has
- * them, else by its start time. */
+ * them, else by its start time.
+ *
+ * A reader's resolved view is then trusted for READER_TRUST_NS (10 ms) by
+ * its pid. A process cannot leave its pid namespace, and a pid is not
+ * reused within 10 ms (the kernel hands pids out cyclically over pid_max),
+ * so what that window can miss is only a cgroup move of the init (or, with
+ * VIEW_FROM_READER, of the reader) in its last 10 ms: the same bound the
+ * rendered-content cache already has. */
 #ifndef CVIEWFS_READER_H
 #define CVIEWFS_READER_H
 
@@ -28,7 +35,12 @@ struct reader_view {
 	 * after boot: the container's age (0 for host readers). */
 	uint64_t start_ticks;
 	struct cg_paths cg;     /* init.scope already stripped */
+	/* CLOCK_MONOTONIC ns taken before the membership was read: anything
+	 * rendered from this view is at least this old. */
+	uint64_t as_of_ns;
 };
+
+#define READER_TRUST_NS 10000000ULL
 
 void reader_init(enum view_from rule);
 void reader_fini(void);
@@ -36,6 +48,8 @@ void reader_fini(void);
  * caller serves host content. */
 int reader_resolve(pid_t reader, struct reader_view *out);
 void reader_view_free(struct reader_view *v);
+/* For tests: how long a resolved view is trusted (0: never). */
+void reader_set_trust_ns(uint64_t ns);
 
 /* Exposed for tests: the last pid of the "NSpid:" line of a status file. */
 bool status_nspid_last(const char *status, pid_t *out);

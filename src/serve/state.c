@@ -1,4 +1,5 @@
 #include "serve/state.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/strbuf.h"
 #include "view/cpustat.h"
@@ -22,13 +23,6 @@
 #define MAGIC "cviewfs-state 1"
 #define SAVE_EVERY_S 1
 #define LOADAVG_SAVE_EVERY_S 5
-
-static double now_monotonic(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int read_header(int fd, unsigned *slot, uint64_t *len)
 {
@@ -66,7 +60,7 @@ void state_load(int fd)
 	if (read_at(fd, (off_t)(SLOT_BASE + slot * SLOT_SIZE), len, &body) == 0) {
 		/* cpustat lines, "E", then load average lines. */
 		const char *end = strstr(sb_str(&body), "E\n");
-		double now = now_monotonic();
+		double now = monotonic_s();
 		unsigned stats = cpustat_restore(sb_str(&body), now);
 		unsigned loads = end ? loadavg_restore(end + 2, now) : 0;
 		log_info("carried over the counters of %u containers and the load averages of %u",
@@ -120,7 +114,7 @@ static struct {
 static void *autosave_loop(void *arg)
 {
 	uint64_t saved_changes = cpustat_changes();
-	double saved_at = now_monotonic();
+	double saved_at = monotonic_s();
 
 	(void)arg;
 	pthread_mutex_lock(&autosave.lock);
@@ -132,7 +126,7 @@ static void *autosave_loop(void *arg)
 		if (autosave.stop)
 			break;
 		uint64_t changes = cpustat_changes();
-		double now = now_monotonic();
+		double now = monotonic_s();
 		bool loads_moved = loadavg_count() && now - saved_at >= LOADAVG_SAVE_EVERY_S;
 		if (changes == saved_changes && !loads_moved)
 			continue;

@@ -6,6 +6,7 @@
 #include "options.h"
 #include "serve/handoff.h"
 #include "serve/worker.h"
+#include "util/clock.h"
 #include "util/fileio.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -47,9 +48,7 @@ struct supervisor {
 
 static double now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return (double)monotonic_ns() / 1e6;
 }
 
 /* The path this binary was started from: an upgrade replaces the file

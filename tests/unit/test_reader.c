@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static char root[] = "/tmp/cviewfs-test-proc.XXXXXX";
@@ -152,6 +153,8 @@ static void test_resolve(void)
 	struct reader_view v;
 
 	reader_init(VIEW_FROM_INIT);
+	/* The fixture changes under the same pids below: nothing trusted. */
+	reader_set_trust_ns(0);
 
 	ok(reader_resolve(4002, &v) == 0, "reader 4002 in container c1 resolves");
 	is_u64((uint64_t)v.pid, 4001, "c1 reader: the view is its namespace's init, 4001");
@@ -246,6 +249,57 @@ static void test_view_from_reader(void)
 	reader_fini();
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* A resolved view is trusted by pid for a bounded time, and only for that
+ * pid: a cgroup move shows once the bound has passed. */
+static void test_trust(void)
+{
+	const uint64_t bound = 500000000; /* 500 ms: slow (sanitizer) builds fit in it */
+	struct reader_view v;
+
+	reader_init(VIEW_FROM_INIT);
+	reader_set_trust_ns(bound);
+	process(4010, 'B', "systemd", 3000, "4010\t1", 888, "0::/lxc/c1b/init.scope\n");
+	uint64_t before = now_ns();
+	ok(reader_resolve(4002, &v) == 0 && v.cg.v2 && !strcmp(v.cg.v2, "/lxc/c1b"), "trusted: first read resolves c1b");
+	uint64_t first_as_of = v.as_of_ns;
+	ok(first_as_of >= before && first_as_of <= now_ns(), "as_of_ns is the time of the resolution");
+	reader_view_free(&v);
+
+	/* The container's init is moved to another cgroup. */
+	process(4010, 'B', "systemd", 3000, "4010\t1", 888, "0::/lxc/moved/init.scope\n");
+	ok(reader_resolve(4002, &v) == 0 && v.cg.v2, "trusted: a second read resolves");
+	if (now_ns() - first_as_of < bound) {
+		is_str(v.cg.v2, "/lxc/c1b", "within the bound the same pid is served its earlier view");
+		is_u64(v.as_of_ns, first_as_of, "and that view keeps the time it was resolved at");
+	} else {
+		ok(true, "# SKIP the machine took longer than the bound between two resolutions");
+		ok(true, "# SKIP the machine took longer than the bound between two resolutions");
+	}
+	reader_view_free(&v);
+	ok(reader_resolve(4010, &v) == 0 && v.cg.v2 && !strcmp(v.cg.v2, "/lxc/moved"),
+	   "another pid of the same container resolves afresh: the move shows");
+	reader_view_free(&v);
+
+	usleep((useconds_t)(bound / 1000) + 20000);
+	ok(reader_resolve(4002, &v) == 0 && v.cg.v2 && !strcmp(v.cg.v2, "/lxc/moved"),
+	   "after the bound the first pid sees the move too");
+	ok(v.as_of_ns > first_as_of + bound, "with a new resolution time");
+	reader_view_free(&v);
+
+	ok(reader_resolve(9999, &v) < 0 && reader_resolve(9999, &v) < 0, "a failed resolution is not kept");
+	reader_set_trust_ns(0);
+	ok(reader_resolve(4002, &v) == 0 && v.as_of_ns >= now_ns() - bound / 2, "trust 0: every read resolves afresh");
+	reader_view_free(&v);
+	reader_fini();
+}
+
 int main(void)
 {
 	test_nspid();
@@ -267,6 +321,7 @@ int main(void)
 	test_resolve();
 	test_recycled();
 	test_view_from_reader();
+	test_trust();
 
 	host_fini();
 	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
