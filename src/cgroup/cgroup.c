@@ -1,4 +1,5 @@
 #include "cgroup/cgroup.h"
+#include "cgroup/kept.h"
 #include "host/host.h"
 #include "util/fileio.h"
 #include "util/log.h"
@@ -294,7 +295,7 @@ int cg_read_file(const struct cg_loc *loc, unsigned up, const char *file, struct
 		return -ENOENT;
 	}
 	/* Control files are one seq_file record each (slabinfo is read apart). */
-	int ret = read_small_file_at(loc->fd, rel, true, out);
+	int ret = kept_read(loc->fd, rel, out);
 	free(rel);
 	return ret;
 }

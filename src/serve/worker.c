@@ -1,5 +1,6 @@
 #include "serve/worker.h"
 #include "cgroup/cgroup.h"
+#include "cgroup/kept.h"
 #include "config.h"
 #include "fs/files.h"
 #include "fs/ops.h"
@@ -290,6 +291,7 @@ out:
 		fuse_session_destroy(se);
 	tree_destroy();
 	reader_fini();
+	kept_close_all();
 	cgroups_close(&cg);
 	host_fini();
 	sb_free(&err);

@@ -42,7 +42,15 @@ if ! ctr_is_v2; then
 	echo $((256 << 20)) > "$parent/child/memory.limit_in_bytes"
 	got=$(sh -c 'echo $$ > "$1/cgroup.procs"; exec cat "$2"' sh "$parent/child" "$MNT/proc/meminfo" | kb MemTotal)
 	is "$got" "131072" "a 128 MiB parent over a 256 MiB child: MemTotal 131072 kB"
+	# The daemon keeps control files open between reads; a cgroup removed
+	# and made again under the same path must show its new limit.
+	sleep 0.05 # past the 10 ms a render is kept
+	rmdir "$parent/child" && mkdir "$parent/child"
+	echo $((96 << 20)) > "$parent/child/memory.limit_in_bytes"
+	got=$(sh -c 'echo $$ > "$1/cgroup.procs"; exec cat "$2"' sh "$parent/child" "$MNT/proc/meminfo" | kb MemTotal)
+	is "$got" "98304" "the child removed and made again with 96 MiB: MemTotal 98304 kB"
 else
+	skip "nested v1 limits: not a v1 host"
 	skip "nested v1 limits: not a v1 host"
 fi
 
