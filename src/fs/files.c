@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <unistd.h>
 #include <stdatomic.h>
@@ -97,6 +98,14 @@ static struct rcache *cache(void)
 void files_cache_clear(void)
 {
 	rcache_clear(cache());
+}
+
+void files_tidy(void)
+{
+	uint64_t now = monotonic_ns();
+	rcache_expire(cache(), now);
+	reader_expire(now);
+	malloc_trim(0);
 }
 
 static void key_path(struct strbuf *key, const char *path)

@@ -49,6 +49,10 @@ bool files_virtualizing(void);
 
 /* Drops every kept render (tests; a kept render lives 10 ms anyway). */
 void files_cache_clear(void);
+/* Frees what expired (renders, trusted views) and gives free heap pages
+ * back to the kernel: called every few seconds, so that a burst of
+ * readers (every container reading once) does not stay resident. */
+void files_tidy(void);
 
 /* The CPUs the reader sees (the host's online CPUs, with their own ids, for
  * host readers or when nothing is known). */

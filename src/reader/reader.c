@@ -35,12 +35,11 @@ struct init_entry {
 	int pidfd; /* -1 when pidfds are unavailable */
 	/* /proc/<pid>/cgroup kept open, or -1. A procfs file is bound to its
 	 * process: after the process exits, reads fail instead of showing
-	 * another process that got the pid. Read at offset 0 on every
-	 * resolution, so membership is never stale; only the parse is
-	 * cached, keyed by the text it came from (under rd.lock). */
+	 * another process that got the pid. Read at offset 0 and parsed at
+	 * every resolution (not kept: the text and its paths were a kilobyte
+	 * per container, most of the memory with many idle containers, for
+	 * under a microsecond of parsing saved). */
 	int cg_fd;
-	struct strbuf cg_text;
-	struct cg_paths cg;
 };
 
 #define CACHE_BUCKETS 256
@@ -129,8 +128,6 @@ static void entry_free(struct init_entry *e)
 		close(e->cg_fd);
 		rd.kept_fds--;
 	}
-	sb_free(&e->cg_text);
-	cg_paths_free(&e->cg);
 	free(e);
 }
 
@@ -154,6 +151,21 @@ static void trust_forget_all(void)
 		for (int j = 0; j < TRUST_SLOTS; j++) {
 			reader_view_free(&trust[i].slot[j].view);
 			trust[i].slot[j].pid = 0;
+		}
+		pthread_mutex_unlock(&trust[i].lock);
+	}
+}
+
+void reader_expire(uint64_t now)
+{
+	for (int i = 0; i < TRUST_SHARDS; i++) {
+		pthread_mutex_lock(&trust[i].lock);
+		for (int j = 0; j < TRUST_SLOTS; j++) {
+			struct trusted *t = &trust[i].slot[j];
+			if (t->pid && t->view.as_of_ns + trust_ns <= now) {
+				reader_view_free(&t->view);
+				t->pid = 0;
+			}
 		}
 		pthread_mutex_unlock(&trust[i].lock);
 	}
@@ -512,30 +524,13 @@ static int read_paths(pid_t pid, struct cg_paths *out)
 	return r;
 }
 
-/* The init's cgroups through its kept file: read afresh, parsed only when
- * the text changed. */
+/* The init's cgroups through its kept file, read afresh. */
 static int read_kept_paths(struct init_entry *e, struct cg_paths *out)
 {
 	struct strbuf buf = STRBUF_INIT;
 	int r = pread_small(e->cg_fd, &buf);
-	if (r < 0) {
-		sb_free(&buf);
-		return r;
-	}
-	pthread_mutex_lock(&rd.lock);
-	if (e->cg_text.len != buf.len || memcmp(sb_str(&e->cg_text), sb_str(&buf), buf.len)) {
-		struct cg_paths fresh;
-		r = parse_paths(sb_str(&buf), &fresh);
-		if (r == 0) {
-			cg_paths_free(&e->cg);
-			e->cg = fresh;
-			sb_reset(&e->cg_text);
-			sb_append(&e->cg_text, sb_str(&buf), buf.len);
-		}
-	}
 	if (r == 0)
-		cg_paths_copy(out, &e->cg);
-	pthread_mutex_unlock(&rd.lock);
+		r = parse_paths(sb_str(&buf), out);
 	sb_free(&buf);
 	return r;
 }

@@ -48,6 +48,8 @@ void reader_fini(void);
  * caller serves host content. */
 int reader_resolve(pid_t reader, struct reader_view *out);
 void reader_view_free(struct reader_view *v);
+/* Frees the views no longer trusted at now (CLOCK_MONOTONIC ns). */
+void reader_expire(uint64_t now);
 /* For tests: how long a resolved view is trusted (0: never). */
 void reader_set_trust_ns(uint64_t ns);
 

@@ -103,18 +103,21 @@ void state_save(int fd)
 	sb_free(&body);
 }
 
+#define TIDY_EVERY_S 5.0
+
 static struct {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool running, stop;
 	int fd;
+	void (*tidy)(void);
 } autosave = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .fd = -1 };
 
 static void *autosave_loop(void *arg)
 {
 	uint64_t saved_changes = cpustat_changes();
-	double saved_at = monotonic_s();
+	double saved_at = monotonic_s(), tidied_at = saved_at;
 
 	(void)arg;
 	pthread_mutex_lock(&autosave.lock);
@@ -127,8 +130,14 @@ static void *autosave_loop(void *arg)
 			break;
 		uint64_t changes = cpustat_changes();
 		double now = monotonic_s();
+		if (autosave.tidy && now - tidied_at >= TIDY_EVERY_S) {
+			pthread_mutex_unlock(&autosave.lock);
+			autosave.tidy();
+			pthread_mutex_lock(&autosave.lock);
+			tidied_at = now;
+		}
 		bool loads_moved = loadavg_count() && now - saved_at >= LOADAVG_SAVE_EVERY_S;
-		if (changes == saved_changes && !loads_moved)
+		if (autosave.fd < 0 || (changes == saved_changes && !loads_moved))
 			continue;
 		pthread_mutex_unlock(&autosave.lock);
 		state_save(autosave.fd);
@@ -140,11 +149,12 @@ static void *autosave_loop(void *arg)
 	return NULL;
 }
 
-void state_autosave_start(int fd)
+void state_autosave_start(int fd, void (*tidy)(void))
 {
-	if (fd < 0 || autosave.running)
+	if ((fd < 0 && !tidy) || autosave.running)
 		return;
 	autosave.fd = fd;
+	autosave.tidy = tidy;
 	autosave.stop = false;
 	if (pthread_create(&autosave.thread, NULL, autosave_loop, NULL) == 0)
 		autosave.running = true;

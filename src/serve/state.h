@@ -13,7 +13,8 @@
 
 void state_load(int fd);
 void state_save(int fd);
-void state_autosave_start(int fd);
+/* Also runs tidy (if not NULL) every TIDY_EVERY_S on the same thread. */
+void state_autosave_start(int fd, void (*tidy)(void));
 void state_autosave_stop(void);
 
 #endif

@@ -215,7 +215,7 @@ static int start_helpers(const struct options *o, const struct cgroups *cg, int 
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	state_autosave_start(state_fd);
+	state_autosave_start(state_fd, files_tidy);
 	if (o->loadavg && sampler_start(cg) < 0) {
 		log_err("cannot start the loadavg sampler");
 		r = -1;

@@ -194,6 +194,18 @@ void rcache_put(struct rcache *c, const void *key, size_t klen, uint64_t born, u
 	pthread_mutex_unlock(&s->lock);
 }
 
+void rcache_expire(struct rcache *c, uint64_t now)
+{
+	for (unsigned i = 0; i < c->nshards; i++) {
+		struct rc_shard *s = &c->shard[i];
+		pthread_mutex_lock(&s->lock);
+		for (unsigned j = 0; j < c->slots; j++)
+			if (s->slot[j] && !live(s->slot[j], now))
+				drop_slot(s, j);
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
 unsigned rcache_count(struct rcache *c)
 {
 	unsigned n = 0;

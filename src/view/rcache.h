@@ -40,6 +40,11 @@ bool rcache_get(struct rcache *c, const void *key, size_t klen, uint64_t now, st
 void rcache_put(struct rcache *c, const void *key, size_t klen, uint64_t born, uint64_t ttl,
 		uint64_t order, const char *data, size_t len, uint64_t now);
 
+/* Frees every entry expired at now. Otherwise an expired entry is freed
+ * only when its shard is next used, which for a container that read once
+ * may be never. */
+void rcache_expire(struct rcache *c, uint64_t now);
+
 /* Live or not yet swept entries, and their bytes (for tests and bounds). */
 unsigned rcache_count(struct rcache *c);
 size_t rcache_bytes(struct rcache *c);

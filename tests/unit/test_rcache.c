@@ -44,6 +44,33 @@ static void test_bound(void)
 	rcache_free(c);
 }
 
+/* Containers that read once and never again: their renders are freed by
+ * rcache_expire, not left until their shard is next used. */
+static void test_expire(void)
+{
+	struct rcache *c = rcache_new(8, 4, 4096);
+	struct strbuf out = STRBUF_INIT;
+	char key[32];
+
+	for (int i = 0; i < 20; i++) {
+		snprintf(key, sizeof(key), "loadavg|c%d", i);
+		put(c, key, 100 * MS, 100 * MS, "0.00 0.00 0.00 1/3 7", 101 * MS);
+	}
+	put(c, "loadavg|late", 105 * MS, 105 * MS, "0.01 0.00 0.00 1/3 9", 105 * MS);
+	is_u64(rcache_count(c), 21, "21 containers' renders are kept");
+	rcache_expire(c, 109 * MS);
+	is_u64(rcache_count(c), 21, "before their bound nothing is expired");
+	rcache_expire(c, 110 * MS);
+	is_u64(rcache_count(c), 1, "at the bound of the first 20 only the later render is left");
+	ok(get(c, "loadavg|late", 110 * MS, &out) && !strcmp(sb_str(&out), "0.01 0.00 0.00 1/3 9"),
+	   "and it is still served");
+	rcache_expire(c, 115 * MS);
+	is_u64(rcache_count(c), 0, "past every bound the cache is empty");
+	is_u64(rcache_bytes(c), 0, "and holds no bytes");
+	sb_free(&out);
+	rcache_free(c);
+}
+
 static void test_keys(void)
 {
 	struct rcache *c = rcache_new(4, 4, 4096);
@@ -173,6 +200,7 @@ static void test_threads(void)
 int main(void)
 {
 	test_bound();
+	test_expire();
 	test_keys();
 	test_order();
 	test_limits();
