@@ -235,6 +235,7 @@ bool cg_count_tasks_key(const struct cgroups *cg, const char *key, pid_t self_ti
 struct cgstats {
 	int sock;
 	unsigned short family;
+	uint32_t seq; /* of the last request: answers are matched by it */
 };
 int cgstats_open(struct cgstats *cs);
 void cgstats_close(struct cgstats *cs);
@@ -243,6 +244,15 @@ int cgstats_count_active(struct cgstats *cs, int dirfd, uint64_t *active);
 /* The same, with *tasks the threads in any state (0 for a cgroup that was
  * removed: only an empty cgroup can be). */
 int cgstats_count(struct cgstats *cs, int dirfd, uint64_t *active, uint64_t *tasks);
+/* cgstats_count for many cgroups: the cgroups themselves are asked about
+ * in batches, one send and one receive per batch instead of per cgroup
+ * (the few with sub-cgroups then count those one by one). */
+struct cgstats_item {
+	int dirfd;
+	int r; /* out: 0 or -errno */
+	uint64_t active, tasks;
+};
+void cgstats_count_many(struct cgstats *cs, struct cgstats_item *items, size_t n);
 /* The directory of a cg_tasks_key's cgroup when taskstats can count it
  * (v1), opened O_DIRECTORY; -1 otherwise. */
 int cg_open_key_dir(const struct cgroups *cg, const char *key);

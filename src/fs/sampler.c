@@ -34,7 +34,11 @@ static struct {
 	struct kept_dir *bucket[KEPT_BUCKETS];
 	unsigned count, max; /* descriptors: a share of RLIMIT_NOFILE */
 	unsigned round;
-	struct loadavg_key_list due; /* reused: no allocation per sample */
+	/* Reused from sample to sample: no allocation per sample. */
+	struct loadavg_key_list due;
+	struct kept_dir **dirs;      /* per due key, or NULL */
+	struct cgstats_item *items;  /* the kept dirs asked about in one go */
+	size_t cap;
 } kept;
 
 static struct {
@@ -98,40 +102,60 @@ static void kept_sweep(bool all)
 	}
 }
 
-/* Counts through the kept descriptor. A cgroup with no thread at all may
+/* The kept descriptor did not count: a cgroup with no thread at all may
  * have been removed (only an empty one can be), and maybe created again
- * under the same path, which the old descriptor would never see: a
+ * under the same path, which the old descriptor would never see; a
  * removed directory has no files left, so then it is opened again. */
-static bool count_kept(struct kept_dir *k, uint64_t *active)
+static bool kept_counted(struct kept_dir *k, const struct cgstats_item *it, uint64_t *active)
 {
-	uint64_t tasks = 0;
-	int r = k->fd >= 0 ? cgstats_count(&smp.cgstats, k->fd, active, &tasks) : -EBADF;
-	if (r == 0 && (tasks > 0 || faccessat(k->fd, "tasks", F_OK, AT_SYMLINK_NOFOLLOW) == 0))
+	if (it->r == 0 && (it->tasks > 0 || faccessat(k->fd, "tasks", F_OK, AT_SYMLINK_NOFOLLOW) == 0)) {
+		*active = it->active;
 		return true;
+	}
+	uint64_t tasks;
 	if (k->fd >= 0)
 		close(k->fd);
 	k->fd = cg_open_key_dir(smp.cg, k->key);
 	return k->fd >= 0 && cgstats_count(&smp.cgstats, k->fd, active, &tasks) == 0;
 }
 
-static bool count_active(const char *key, uint64_t *active)
+static void reserve_due(size_t n)
 {
-	struct kept_dir *k = smp.cgstats.sock >= 0 ? kept_get(key) : NULL;
-	if (k && count_kept(k, active))
-		return true;
-	/* v2, no taskstats, past the budget, or gone: by path. */
-	return cg_count_active_key(smp.cg, &smp.cgstats, key, active);
+	if (n <= kept.cap)
+		return;
+	kept.cap = n + n / 2;
+	kept.dirs = xrealloc(kept.dirs, kept.cap * sizeof(*kept.dirs));
+	kept.items = xrealloc(kept.items, kept.cap * sizeof(*kept.items));
 }
 
+/* Every due container: those with a kept directory counted through
+ * taskstats in batches, the others (v2, no taskstats, past the budget,
+ * gone) by path. */
 static void sample_all(void)
 {
 	kept.round++;
 	loadavg_due_reuse(monotonic_s(), &kept.due);
-	for (size_t i = 0; i < kept.due.n; i++) {
+	size_t n = kept.due.n, asked = 0;
+	reserve_due(n);
+	for (size_t i = 0; i < n; i++) {
+		struct kept_dir *k = smp.cgstats.sock >= 0 ? kept_get(kept.due.keys[i]) : NULL;
+		kept.dirs[i] = k;
+		if (k && k->fd >= 0)
+			kept.items[asked++] = (struct cgstats_item){ .dirfd = k->fd, .r = -EBADF };
+	}
+	cgstats_count_many(&smp.cgstats, kept.items, asked);
+	asked = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct kept_dir *k = kept.dirs[i];
+		struct cgstats_item none = { .dirfd = -1, .r = -EBADF };
+		const struct cgstats_item *it = k && k->fd >= 0 ? &kept.items[asked++] : &none;
 		uint64_t active;
+		bool counted = k ? kept_counted(k, it, &active) : false;
+		if (!counted)
+			counted = cg_count_active_key(smp.cg, &smp.cgstats, kept.due.keys[i], &active);
 		/* A container whose threads cannot be counted (gone) keeps its
 		 * averages until it is forgotten. */
-		if (count_active(kept.due.keys[i], &active))
+		if (counted)
 			loadavg_sample(kept.due.keys[i], active > UINT32_MAX ? UINT32_MAX : (unsigned)active);
 	}
 	kept_sweep(false);
@@ -201,5 +225,10 @@ void sampler_stop(void)
 	cgstats_close(&smp.cgstats);
 	kept_sweep(true);
 	loadavg_key_list_free(&kept.due);
+	free(kept.dirs);
+	free(kept.items);
+	kept.dirs = NULL;
+	kept.items = NULL;
+	kept.cap = 0;
 	smp.running = false;
 }
