@@ -613,10 +613,28 @@ static int fill_loadavg(const struct vfile *vf, pid_t reader, const struct reade
 	return 0;
 }
 
+/* The host's file, as every container sees it (loadavg without -l): one
+ * read serves all readers for RENDER_TTL_NS, as a render does. */
+static int show_host_shared(const struct vfile *vf, pid_t reader, struct strbuf *out)
+{
+	if (!files_virtualizing())
+		return show_host(vf, reader, out);
+	char key[96];
+	int klen = snprintf(key, sizeof(key), "host|%s/%s", vf->dir, vf->name);
+	uint64_t born = monotonic_ns();
+	if (rcache_get(cache(), key, (size_t)klen, born, out))
+		return 0;
+	int r = show_host(vf, reader, out);
+	if (r == 0)
+		rcache_put(cache(), key, (size_t)klen, born, RENDER_TTL_NS, born, sb_str(out), out->len,
+			   monotonic_ns());
+	return r;
+}
+
 static int show_loadavg(const struct vfile *vf, pid_t reader, struct strbuf *out)
 {
 	if (!config.loadavg)
-		return show_host(vf, reader, out);
+		return show_host_shared(vf, reader, out);
 	return show_view(vf, reader, out, fill_loadavg, NULL);
 }
 
