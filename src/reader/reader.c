@@ -56,6 +56,7 @@ struct init_entry {
 struct trusted {
 	pid_t pid; /* 0: free slot */
 	struct reader_view view;
+	struct strbuf identity; /* reader_view_identity of view */
 };
 
 static struct trust_shard {
@@ -150,6 +151,7 @@ static void trust_forget_all(void)
 		pthread_mutex_lock(&trust[i].lock);
 		for (int j = 0; j < TRUST_SLOTS; j++) {
 			reader_view_free(&trust[i].slot[j].view);
+			sb_free(&trust[i].slot[j].identity);
 			trust[i].slot[j].pid = 0;
 		}
 		pthread_mutex_unlock(&trust[i].lock);
@@ -164,6 +166,7 @@ void reader_expire(uint64_t now)
 			struct trusted *t = &trust[i].slot[j];
 			if (t->pid && t->view.as_of_ns + trust_ns <= now) {
 				reader_view_free(&t->view);
+				sb_free(&t->identity);
 				t->pid = 0;
 			}
 		}
@@ -196,6 +199,7 @@ static bool trust_get(pid_t pid, uint64_t now, struct reader_view *out)
 			continue;
 		if (t->view.as_of_ns + trust_ns <= now) {
 			reader_view_free(&t->view);
+			sb_free(&t->identity);
 			t->pid = 0;
 		} else if (t->pid == pid) {
 			*out = t->view;
@@ -237,6 +241,8 @@ static void trust_put(pid_t pid, const struct reader_view *v)
 	dst->pid = pid;
 	dst->view = *v;
 	cg_paths_copy(&dst->view.cg, &v->cg);
+	sb_reset(&dst->identity);
+	reader_view_identity(v, &dst->identity);
 	pthread_mutex_unlock(&sh->lock);
 }
 
@@ -533,6 +539,47 @@ static int read_kept_paths(struct init_entry *e, struct cg_paths *out)
 		r = parse_paths(sb_str(&buf), out);
 	sb_free(&buf);
 	return r;
+}
+
+static void identity_path(struct strbuf *out, const char *path)
+{
+	/* Tagged and NUL-terminated, so no two path lists give one identity. */
+	if (!path) {
+		sb_putc(out, '-');
+		return;
+	}
+	sb_putc(out, '+');
+	sb_append(out, path, strlen(path) + 1);
+}
+
+void reader_view_identity(const struct reader_view *v, struct strbuf *out)
+{
+	sb_printf(out, "%d|%llu|", (int)v->host_pidns, (unsigned long long)v->start_ticks);
+	for (int c = 0; c < CG_NR_CONTROLLERS; c++)
+		identity_path(out, v->cg.v1[c]);
+	identity_path(out, v->cg.v2);
+}
+
+bool reader_peek(pid_t reader, struct strbuf *identity, pid_t *pid, uint64_t *as_of_ns)
+{
+	if (reader <= 0 || !trust_ns)
+		return false;
+	uint64_t now = monotonic_ns();
+	struct trust_shard *sh = trust_shard_of(reader);
+	bool hit = false;
+
+	pthread_mutex_lock(&sh->lock);
+	for (int j = 0; !hit && j < TRUST_SLOTS; j++) {
+		struct trusted *t = &sh->slot[j];
+		if (t->pid != reader || t->view.as_of_ns + trust_ns <= now)
+			continue;
+		sb_append(identity, t->identity.buf, t->identity.len);
+		*pid = t->view.pid;
+		*as_of_ns = t->view.as_of_ns;
+		hit = true;
+	}
+	pthread_mutex_unlock(&sh->lock);
+	return hit;
 }
 
 static int resolve_afresh(pid_t reader, struct reader_view *out);

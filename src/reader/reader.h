@@ -26,6 +26,8 @@
 
 #include "cgroup/cgroup.h"
 
+struct strbuf;
+
 enum view_from { VIEW_FROM_INIT, VIEW_FROM_READER };
 
 struct reader_view {
@@ -48,6 +50,14 @@ void reader_fini(void);
  * caller serves host content. */
 int reader_resolve(pid_t reader, struct reader_view *out);
 void reader_view_free(struct reader_view *v);
+/* Appends what identifies v's container (everything but the pid), for
+ * cache keys: two views with the same identity and pid see the same
+ * content. */
+void reader_view_identity(const struct reader_view *v, struct strbuf *out);
+/* The fast path of reader_resolve: if reader's view is trusted, appends
+ * its identity to out and gives its pid and as_of_ns, without copying the
+ * view. False if it is not (then call reader_resolve). */
+bool reader_peek(pid_t reader, struct strbuf *identity, pid_t *pid, uint64_t *as_of_ns);
 /* Frees the views no longer trusted at now (CLOCK_MONOTONIC ns). */
 void reader_expire(uint64_t now);
 /* For tests: how long a resolved view is trusted (0: never). */

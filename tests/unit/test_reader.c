@@ -270,6 +270,20 @@ static void test_trust(void)
 	ok(reader_resolve(4002, &v) == 0 && v.cg.v2 && !strcmp(v.cg.v2, "/lxc/c1b"), "trusted: first read resolves c1b");
 	uint64_t first_as_of = v.as_of_ns;
 	ok(first_as_of >= before && first_as_of <= now_ns(), "as_of_ns is the time of the resolution");
+	struct strbuf want = STRBUF_INIT, got = STRBUF_INIT;
+	pid_t peek_pid = 0;
+	uint64_t peek_as_of = 0;
+	reader_view_identity(&v, &want);
+	sb_puts(&got, "prefix|");
+	ok(reader_peek(4002, &got, &peek_pid, &peek_as_of), "peek: a trusted reader is found without resolving");
+	ok(got.len == want.len + 7 && !memcmp(got.buf + 7, want.buf, want.len),
+	   "peek appends the same identity a resolved view has");
+	ok(peek_pid == v.pid && peek_as_of == first_as_of, "peek gives the view's pid and resolution time");
+	sb_reset(&got);
+	ok(!reader_peek(4010, &got, &peek_pid, &peek_as_of) && got.len == 0,
+	   "peek: a pid that has not read is not trusted, and nothing is appended");
+	sb_free(&want);
+	sb_free(&got);
 	reader_view_free(&v);
 
 	/* The container's init is moved to another cgroup. */
