@@ -18,6 +18,22 @@
  * read_small_file_at). */
 static int read_loop(int fd, bool positioned, off_t base, bool short_is_eof, struct strbuf *out)
 {
+	/* The first read goes to the stack and only what came is copied out:
+	 * most files here are small, and a 4 KiB buffer per read came from
+	 * the malloc arena (past the per-thread cache), shared by every
+	 * request thread. */
+	char first[4096];
+	ssize_t n;
+	do
+		n = positioned ? pread(fd, first, sizeof(first), base) : read(fd, first, sizeof(first));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	sb_append(out, first, (size_t)n); /* also when empty: out is then "" */
+	if (n == 0)
+		return 0;
+	if (short_is_eof && (size_t)n < sizeof(first))
+		return 0;
 	for (;;) {
 		sb_reserve(out, 4096);
 		size_t room = out->cap - out->len - 1;
