@@ -249,6 +249,22 @@ void files_cpu_view(pid_t reader, struct cpu_view *out)
 	}
 }
 
+/* The host's /proc/meminfo, shared by the renders of every container for
+ * RENDER_TTL_NS, but only a read made at or after `since` (the render's
+ * own start): a render is as old as its oldest input. */
+static int host_meminfo_since(uint64_t since, struct strbuf *out)
+{
+	static const char key[] = "host|proc/meminfo";
+	uint64_t born = monotonic_ns();
+	if (rcache_get_since(cache(), key, sizeof(key) - 1, born, since, out))
+		return 0;
+	int r = host_read_proc_small("meminfo", out);
+	if (r == 0)
+		rcache_put(cache(), key, sizeof(key) - 1, born, RENDER_TTL_NS, born, sb_str(out), out->len,
+			   monotonic_ns());
+	return r;
+}
+
 /* meminfo and swaps: both render the host's meminfo text and the
  * container's memory values; a root memory cgroup gets the host's file. */
 static int fill_memory(const struct vfile *vf, pid_t reader, const struct reader_view *view,
@@ -259,7 +275,7 @@ static int fill_memory(const struct vfile *vf, pid_t reader, const struct reader
 	if (cg_is_root(config.cg, &view->cg, CG_MEMORY))
 		return show_host(vf, reader, out);
 	struct strbuf host_text = STRBUF_INIT;
-	int ret = host_read_proc_small("meminfo", &host_text);
+	int ret = host_meminfo_since(view->as_of_ns, &host_text);
 	if (ret == 0) {
 		struct cg_memory mem;
 		cg_read_memory(config.cg, &view->cg, &mem);

@@ -105,18 +105,24 @@ static int find(struct rcache *c, struct rc_shard *s, uint64_t h, const void *ke
 
 bool rcache_get(struct rcache *c, const void *key, size_t klen, uint64_t now, struct strbuf *out)
 {
+	return rcache_get_since(c, key, klen, now, 0, out);
+}
+
+bool rcache_get_since(struct rcache *c, const void *key, size_t klen, uint64_t now, uint64_t since,
+		      struct strbuf *out)
+{
 	uint64_t h = hash_bytes(key, klen);
 	struct rc_shard *s = &c->shard[h % c->nshards];
 	bool hit = false;
 
 	pthread_mutex_lock(&s->lock);
 	int i = find(c, s, h, key, klen);
-	if (i >= 0 && live(s->slot[i], now)) {
+	if (i >= 0 && live(s->slot[i], now) && s->slot[i]->born >= since) {
 		struct rc_entry *e = s->slot[i];
 		sb_reset(out);
 		sb_append(out, e->data + e->klen, e->len);
 		hit = true;
-	} else if (i >= 0) {
+	} else if (i >= 0 && !live(s->slot[i], now)) {
 		drop_slot(s, (unsigned)i);
 	}
 	pthread_mutex_unlock(&s->lock);

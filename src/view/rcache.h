@@ -34,6 +34,10 @@ void rcache_free(struct rcache *c);
 /* Copies the entry of key into out (emptied first) if it is live at now.
  * True on a hit. An expired entry found is freed. */
 bool rcache_get(struct rcache *c, const void *key, size_t klen, uint64_t now, struct strbuf *out);
+/* The same, but only an entry born at or after `since`: for an input that
+ * goes into something whose age counts from `since`. */
+bool rcache_get_since(struct rcache *c, const void *key, size_t klen, uint64_t now, uint64_t since,
+		      struct strbuf *out);
 
 /* Offers content rendered from inputs gathered from `born` on, to be served
  * until born + ttl. `now` is the current time (for sweeping). */

@@ -64,6 +64,11 @@ static void test_expire(void)
 	is_u64(rcache_count(c), 1, "at the bound of the first 20 only the later render is left");
 	ok(get(c, "loadavg|late", 110 * MS, &out) && !strcmp(sb_str(&out), "0.01 0.00 0.00 1/3 9"),
 	   "and it is still served");
+	ok(rcache_get_since(c, "loadavg|late", 12, 110 * MS, 105 * MS, &out),
+	   "get_since: an entry born at `since` is served");
+	ok(!rcache_get_since(c, "loadavg|late", 12, 110 * MS, 105 * MS + 1, &out),
+	   "get_since: an entry born before `since` is not");
+	is_u64(rcache_count(c), 1, "and it is not dropped either (it is live for other users)");
 	rcache_expire(c, 115 * MS);
 	is_u64(rcache_count(c), 0, "past every bound the cache is empty");
 	is_u64(rcache_bytes(c), 0, "and holds no bytes");
