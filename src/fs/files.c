@@ -108,15 +108,6 @@ void files_tidy(void)
 	malloc_trim(0);
 }
 
-/* Everything a file's content is a function of, besides time and the
- * daemon's options (fixed for its life): the file, the container's
- * cgroups in every hierarchy (memory, cpuset and cpu quota, cpuacct,
- * blkio, tasks), whether the reader is in the host's pid namespace
- * (uptime, cpuinfo's topology), its init's start (uptime, loadavg's warm
- * start) and, for files that look at a process's root or procfs
- * (loadavg's LAST, diskstats' root device), the process the view is
- * taken from (the container's init, or the reader with --view-from
- * reader). */
 /* Keys are compared as bytes: the pid goes in binary, without printf on
  * the path every cached read takes. */
 static void key_start(const struct vfile *vf, struct strbuf *key)
@@ -135,6 +126,15 @@ static void key_end(const struct vfile *vf, pid_t view_pid, struct strbuf *key)
 	sb_append(key, (const char *)&pid, sizeof(pid));
 }
 
+/* Everything a file's content is a function of, besides time and the
+ * daemon's options (fixed for its life): the file, the container's
+ * cgroups in every hierarchy (memory, cpuset and cpu quota, cpuacct,
+ * blkio, tasks), whether the reader is in the host's pid namespace
+ * (uptime, cpuinfo's topology), its init's start (uptime, loadavg's warm
+ * start) and, for files that look at a process's root or procfs
+ * (loadavg's LAST, diskstats' root device), the process the view is
+ * taken from (the container's init, or the reader with --view-from
+ * reader). */
 static void view_key(const struct vfile *vf, const struct reader_view *v, struct strbuf *key)
 {
 	key_start(vf, key);
@@ -148,11 +148,10 @@ static bool show_kept(const struct vfile *vf, pid_t reader, struct strbuf *out)
 {
 	struct strbuf key = STRBUF_INIT;
 	pid_t view_pid;
-	uint64_t as_of;
 	bool hit = false;
 
 	key_start(vf, &key);
-	if (reader_peek(reader, &key, &view_pid, &as_of)) {
+	if (reader_peek(reader, &key, &view_pid)) {
 		key_end(vf, view_pid, &key);
 		hit = rcache_get(cache(), key.buf, key.len, monotonic_ns(), out);
 	}

@@ -145,15 +145,19 @@ static void entry_put(struct init_entry *e)
 	pthread_mutex_unlock(&rd.lock);
 }
 
+static void trusted_clear(struct trusted *t)
+{
+	reader_view_free(&t->view);
+	sb_free(&t->identity);
+	t->pid = 0;
+}
+
 static void trust_forget_all(void)
 {
 	for (int i = 0; i < TRUST_SHARDS; i++) {
 		pthread_mutex_lock(&trust[i].lock);
-		for (int j = 0; j < TRUST_SLOTS; j++) {
-			reader_view_free(&trust[i].slot[j].view);
-			sb_free(&trust[i].slot[j].identity);
-			trust[i].slot[j].pid = 0;
-		}
+		for (int j = 0; j < TRUST_SLOTS; j++)
+			trusted_clear(&trust[i].slot[j]);
 		pthread_mutex_unlock(&trust[i].lock);
 	}
 }
@@ -164,11 +168,8 @@ void reader_expire(uint64_t now)
 		pthread_mutex_lock(&trust[i].lock);
 		for (int j = 0; j < TRUST_SLOTS; j++) {
 			struct trusted *t = &trust[i].slot[j];
-			if (t->pid && t->view.as_of_ns + trust_ns <= now) {
-				reader_view_free(&t->view);
-				sb_free(&t->identity);
-				t->pid = 0;
-			}
+			if (t->pid && t->view.as_of_ns + trust_ns <= now)
+				trusted_clear(t);
 		}
 		pthread_mutex_unlock(&trust[i].lock);
 	}
@@ -198,9 +199,7 @@ static bool trust_get(pid_t pid, uint64_t now, struct reader_view *out)
 		if (!t->pid)
 			continue;
 		if (t->view.as_of_ns + trust_ns <= now) {
-			reader_view_free(&t->view);
-			sb_free(&t->identity);
-			t->pid = 0;
+			trusted_clear(t);
 		} else if (t->pid == pid) {
 			*out = t->view;
 			cg_paths_copy(&out->cg, &t->view.cg);
@@ -560,7 +559,7 @@ void reader_view_identity(const struct reader_view *v, struct strbuf *out)
 	identity_path(out, v->cg.v2);
 }
 
-bool reader_peek(pid_t reader, struct strbuf *identity, pid_t *pid, uint64_t *as_of_ns)
+bool reader_peek(pid_t reader, struct strbuf *identity, pid_t *pid)
 {
 	if (reader <= 0 || !trust_ns)
 		return false;
@@ -575,7 +574,6 @@ bool reader_peek(pid_t reader, struct strbuf *identity, pid_t *pid, uint64_t *as
 			continue;
 		sb_append(identity, t->identity.buf, t->identity.len);
 		*pid = t->view.pid;
-		*as_of_ns = t->view.as_of_ns;
 		hit = true;
 	}
 	pthread_mutex_unlock(&sh->lock);

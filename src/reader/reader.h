@@ -55,9 +55,9 @@ void reader_view_free(struct reader_view *v);
  * content. */
 void reader_view_identity(const struct reader_view *v, struct strbuf *out);
 /* The fast path of reader_resolve: if reader's view is trusted, appends
- * its identity to out and gives its pid and as_of_ns, without copying the
- * view. False if it is not (then call reader_resolve). */
-bool reader_peek(pid_t reader, struct strbuf *identity, pid_t *pid, uint64_t *as_of_ns);
+ * its identity to out and gives its pid, without copying the view. False
+ * if it is not (then call reader_resolve). */
+bool reader_peek(pid_t reader, struct strbuf *identity, pid_t *pid);
 /* Frees the views no longer trusted at now (CLOCK_MONOTONIC ns). */
 void reader_expire(uint64_t now);
 /* For tests: how long a resolved view is trusted (0: never). */
