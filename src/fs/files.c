@@ -248,18 +248,19 @@ void files_cpu_view(pid_t reader, struct cpu_view *out)
 	}
 }
 
-/* The host's /proc/meminfo, shared by the renders of every container for
- * RENDER_TTL_NS, but only a read made at or after `since` (the render's
- * own start): a render is as old as its oldest input. */
-static int host_meminfo_since(uint64_t since, struct strbuf *out)
+/* A single-record host /proc file (meminfo, loadavg), one read shared by
+ * every reader for RENDER_TTL_NS; only a read made at or after `since` is
+ * used (a render is as old as its oldest input: pass its start). */
+static int host_proc_shared(const char *name, uint64_t since, struct strbuf *out)
 {
-	static const char key[] = "host|proc/meminfo";
+	char key[64];
+	int klen = snprintf(key, sizeof(key), "host|proc/%s", name);
 	uint64_t born = monotonic_ns();
-	if (rcache_get_since(cache(), key, sizeof(key) - 1, born, since, out))
+	if (rcache_get_since(cache(), key, (size_t)klen, born, since, out))
 		return 0;
-	int r = host_read_proc_small("meminfo", out);
+	int r = host_read_proc_small(name, out);
 	if (r == 0)
-		rcache_put(cache(), key, sizeof(key) - 1, born, RENDER_TTL_NS, born, sb_str(out), out->len,
+		rcache_put(cache(), key, (size_t)klen, born, RENDER_TTL_NS, born, sb_str(out), out->len,
 			   monotonic_ns());
 	return r;
 }
@@ -274,7 +275,7 @@ static int fill_memory(const struct vfile *vf, pid_t reader, const struct reader
 	if (cg_is_root(config.cg, &view->cg, CG_MEMORY))
 		return show_host(vf, reader, out);
 	struct strbuf host_text = STRBUF_INIT;
-	int ret = host_meminfo_since(view->as_of_ns, &host_text);
+	int ret = host_proc_shared("meminfo", view->as_of_ns, &host_text);
 	if (ret == 0) {
 		struct cg_memory mem;
 		cg_read_memory(config.cg, &view->cg, &mem);
@@ -652,28 +653,12 @@ static int fill_loadavg(const struct vfile *vf, pid_t reader, const struct reade
 	return 0;
 }
 
-/* The host's file, as every container sees it (loadavg without -l): one
- * read serves all readers for RENDER_TTL_NS, as a render does. */
-static int show_host_shared(const struct vfile *vf, pid_t reader, struct strbuf *out)
-{
-	if (!files_virtualizing())
-		return show_host(vf, reader, out);
-	char key[96];
-	int klen = snprintf(key, sizeof(key), "host|%s/%s", vf->dir, vf->name);
-	uint64_t born = monotonic_ns();
-	if (rcache_get(cache(), key, (size_t)klen, born, out))
-		return 0;
-	int r = show_host(vf, reader, out);
-	if (r == 0)
-		rcache_put(cache(), key, (size_t)klen, born, RENDER_TTL_NS, born, sb_str(out), out->len,
-			   monotonic_ns());
-	return r;
-}
-
 static int show_loadavg(const struct vfile *vf, pid_t reader, struct strbuf *out)
 {
+	/* Without -l every container sees the host's file: one read serves
+	 * all readers for RENDER_TTL_NS, as a render does. */
 	if (!config.loadavg)
-		return show_host_shared(vf, reader, out);
+		return files_virtualizing() ? host_proc_shared(vf->host_file, 0, out) : show_host(vf, reader, out);
 	return show_view(vf, reader, out, fill_loadavg, NULL);
 }
 

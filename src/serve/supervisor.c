@@ -44,6 +44,7 @@ struct supervisor {
 	bool virtualize;
 	double deaths[CRASH_BURST]; /* ms, the latest last */
 	unsigned ndeaths;
+	int exit_status;         /* when serving ended by itself */
 };
 
 static double now_ms(void)
@@ -244,7 +245,10 @@ static void restart_worker(struct supervisor *s)
 	sb_free(&why);
 }
 
-static void on_child_exit(struct supervisor *s)
+/* Reaps exited children; restarts the serving process if it was one.
+ * False when serving cannot go on: the mount is gone, or a serving
+ * process cannot start at all. */
+static bool on_child_exit(struct supervisor *s)
 {
 	int status;
 	pid_t pid;
@@ -252,6 +256,15 @@ static void on_child_exit(struct supervisor *s)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (pid != s->worker)
 			continue;
+		int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		if (code == WORKER_EXIT_GONE || code == WORKER_EXIT_FATAL) {
+			log_err("serving process %ld %s; stopping", (long)pid,
+				code == WORKER_EXIT_GONE ? "found the filesystem unmounted or its connection aborted"
+							 : "cannot start");
+			s->worker = 0;
+			s->exit_status = code == WORKER_EXIT_GONE ? 0 : 1;
+			return false;
+		}
 		struct strbuf what = STRBUF_INIT;
 		describe_status(status, &what);
 		log_err("serving process %ld %s; starting another", (long)pid, sb_str(&what));
@@ -260,6 +273,7 @@ static void on_child_exit(struct supervisor *s)
 		close(s->worker_status_fd);
 		restart_worker(s);
 	}
+	return true;
 }
 
 /* SIGUSR1: the binary at our path (perhaps just upgraded) takes over. The
@@ -333,7 +347,10 @@ static void supervise(struct supervisor *s)
 			return;
 		}
 		switch (si.ssi_signo) {
-		case SIGCHLD: on_child_exit(s); break;
+		case SIGCHLD:
+			if (!on_child_exit(s))
+				return;
+			break;
 		case SIGUSR1: upgrade(s); break;
 		case SIGUSR2: toggle_virtualization(s); break;
 		case SIGHUP: log_info("SIGHUP ignored (SIGUSR1 upgrades, SIGTERM stops)"); break;
@@ -422,7 +439,7 @@ int supervisor_main(const struct options *o, char **argv)
 	log_info("serving %s (cviewfs %s, supervisor %ld, serving process %ld)", o->mountpoint,
 		 CVIEWFS_VERSION, (long)getpid(), (long)s.worker);
 	supervise(&s);
-	status = 0;
+	status = s.exit_status;
 	stop_worker(&s);
 	log_info("unmounting %s", o->mountpoint);
 out_unmount:

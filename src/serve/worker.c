@@ -41,9 +41,13 @@ static void say(const char *msg)
 	(void)r;
 }
 
+/* Set when the supervisor (or anyone) asked this process to stop. */
+static volatile sig_atomic_t stop_asked;
+
 static void on_exit_signal(int sig)
 {
 	(void)sig;
+	stop_asked = 1;
 	fuse_session_exit(session);
 }
 
@@ -285,6 +289,12 @@ int worker_main(const struct options *o, const char *prog, const struct handoff 
 	log_info("cviewfs %s serving (cgroup layout %s, process %ld, generation %u)", CVIEWFS_VERSION,
 		 cg_layout_name(cg.layout), (long)getpid(), h->generation);
 	status = serve(se) == 0 ? 0 : 1;
+	if (status == 0 && !stop_asked) {
+		/* The request loop ends by itself only when the kernel ended
+		 * the connection. */
+		log_info("the connection was ended by the kernel (unmounted, or aborted)");
+		status = WORKER_EXIT_GONE;
+	}
 	sampler_stop();
 	state_autosave_stop();
 	state_save(h->state_fd);

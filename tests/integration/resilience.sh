@@ -221,6 +221,45 @@ fi
 kill -TERM "$SUP2"
 wait "$SUP2"
 
+# --- the mount ended from outside: the daemon stops instead of restarting ---
+# exits_within SECONDS PID: true once PID has exited (its status in $EXIT).
+exits_within() {
+	for _ in $(seq $(($1 * 10))); do
+		kill -0 "$2" 2>/dev/null || { wait "$2"; EXIT=$?; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+restarts() { grep -c 'starting another' "$TMP/daemon.log"; }
+# Aborting a connection needs the fusectl filesystem; mounted for the test
+# if the host has not.
+FUSECTL=/sys/fs/fuse/connections
+if ! grep -q " $FUSECTL fusectl " /proc/mounts && mount -t fusectl none "$FUSECTL" 2>/dev/null; then
+	unmount_fusectl() { umount "$FUSECTL"; }
+	on_cleanup unmount_fusectl
+fi
+for how in umount abort; do
+	M2=$TMP/mnt-$how
+	start_cviewfs "$M2"
+	before=$(restarts)
+	if [ $how = umount ]; then
+		umount "$M2"
+	else
+		# The connection is named by the mount's device number (0:N).
+		echo 1 > "$FUSECTL/$(mountpoint -d "$M2" | cut -d: -f2)/abort"
+	fi
+	if exits_within 5 "$CVIEWFS_PID"; then
+		ok "$([ "$EXIT" = 0 ] && [ "$(restarts)" = "$before" ] && echo 1)" \
+			"after $how the daemon exits with 0 and starts no serving process (exit $EXIT)"
+	else
+		ok "" "after $how the daemon exits with 0 and starts no serving process (still running)"
+		kill "$CVIEWFS_PID"
+	fi
+	grep -q " $M2 " /proc/mounts && umount -l "$M2"
+done
+is "$(grep -c 'found the filesystem unmounted or its connection aborted' "$TMP/daemon.log")" "2" \
+	"the log says why, once per daemon"
+
 # --- the supervisor killed: the one unrecoverable case ---
 # Its serving process dies with it (nothing would restart or stop it), and
 # the mount is dead: readers get ENOTCONN until a new daemon is started and
