@@ -45,6 +45,7 @@ struct supervisor {
 	double deaths[CRASH_BURST]; /* ms, the latest last */
 	unsigned ndeaths;
 	int exit_status;         /* when serving ended by itself */
+	bool mount_gone;         /* ended from outside: nothing left to unmount */
 };
 
 static double now_ms(void)
@@ -263,6 +264,7 @@ static bool on_child_exit(struct supervisor *s)
 							 : "cannot start");
 			s->worker = 0;
 			s->exit_status = code == WORKER_EXIT_GONE ? 0 : 1;
+			s->mount_gone = code == WORKER_EXIT_GONE;
 			return false;
 		}
 		struct strbuf what = STRBUF_INIT;
@@ -441,7 +443,8 @@ int supervisor_main(const struct options *o, char **argv)
 	supervise(&s);
 	status = s.exit_status;
 	stop_worker(&s);
-	log_info("unmounting %s", o->mountpoint);
+	if (!s.mount_gone)
+		log_info("unmounting %s", o->mountpoint);
 out_unmount:
 	fuse_session_unmount(s.se);
 out:
