@@ -392,8 +392,26 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-int supervisor_main(const struct options *o, char **argv)
+/* libfuse's fuse_daemonize() changes to /, also in the foreground, so the
+ * mountpoint and pid file must not depend on the starting directory:
+ * unmounting at shutdown and removing the pid file would miss them. */
+static int absolute_paths(struct options *o, char **mnt, char **pidfile, struct strbuf *err)
 {
+	*mnt = absolute_path(o->mountpoint);
+	*pidfile = absolute_path(o->pidfile);
+	if (!*mnt || !*pidfile) {
+		sb_printf(err, "cannot find the current directory: %s", strerror(errno));
+		return -1;
+	}
+	o->mountpoint = *mnt;
+	o->pidfile = *pidfile;
+	return 0;
+}
+
+int supervisor_main(const struct options *given, char **argv)
+{
+	struct options opts = *given, *o = &opts;
+	char *abs_mnt = NULL, *abs_pidfile = NULL;
 	struct supervisor s = { .argv = argv, .init_fd = -1, .journal_fd = -1,
 				.state_fd = -1, .sig_fd = -1, .worker_status_fd = -1, .virtualize = true };
 	struct strbuf err = STRBUF_INIT;
@@ -405,7 +423,7 @@ int supervisor_main(const struct options *o, char **argv)
 		sb_printf(&err, "cannot find this program's path: %s", strerror(errno));
 		goto out;
 	}
-	if (preflight(o, &err) < 0 || (pidfd = pidfile_lock(o->pidfile, &err)) < 0)
+	if (absolute_paths(o, &abs_mnt, &abs_pidfile, &err) < 0 || preflight(o, &err) < 0 || (pidfd = pidfile_lock(o->pidfile, &err)) < 0)
 		goto out;
 	s.se = cviewfs_session_new(argv[0], o);
 	if (!s.se) {
@@ -458,6 +476,8 @@ out:
 	close_fd(&s.sig_fd);
 	close_fd(&s.worker_status_fd);
 	free(s.exe);
+	free(abs_mnt);
+	free(abs_pidfile);
 	if (err.len) {
 		log_err("%s", sb_str(&err));
 		status = 1;

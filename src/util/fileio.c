@@ -206,3 +206,15 @@ long procfs_last_pid(int procfd)
 	}
 	return p.max;
 }
+
+char *absolute_path(const char *path)
+{
+	if (path[0] == '/')
+		return xstrdup(path);
+	char *cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return NULL;
+	char *abs = xasprintf("%s%s%s", cwd, cwd[1] ? "/" : "", path);
+	free(cwd);
+	return abs;
+}

@@ -36,6 +36,11 @@ int pread_all(int fd, off_t off, struct strbuf *out);
  * is a pid cursor (offset PROCFS_TGID_OFFSET + n lists pids >= n). Moves the
  * fd's offset. */
 long procfs_last_pid(int procfd);
+
+/* path made absolute against the current directory (no symlinks resolved,
+ * so it works on a dead mount too); NULL if the directory is unknown.
+ * Free it. */
+char *absolute_path(const char *path);
 #define PROCFS_TGID_OFFSET 258 /* FIRST_PROCESS_ENTRY + "self" + "thread-self" */
 
 #endif

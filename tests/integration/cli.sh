@@ -84,6 +84,24 @@ for sig in TERM INT; do
 	[ $sig = TERM ] && start_cviewfs "$MNT"
 done
 
+# A mountpoint and pid file given relative to the starting directory: the
+# daemon still unmounts and removes its pid file at shutdown (libfuse changes
+# to / after mounting).
+mkdir -p "$TMP/rel/mnt"
+(cd "$TMP/rel" && exec "$CVIEWFS" -f -p rel.pid mnt 2>>"$TMP/daemon.log") &
+rel_pid=$!
+DAEMONS="$DAEMONS $rel_pid"
+MOUNTS="$MOUNTS $TMP/rel/mnt"
+for _ in $(seq 50); do
+	head -c1 "$TMP/rel/mnt/proc/uptime" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+ok "$(grep -q '^[0-9.]* [0-9.]*$' "$TMP/rel/mnt/proc/uptime" && [ -s "$TMP/rel/rel.pid" ] && echo 1)" "relative mountpoint and pid file: serves"
+kill -TERM "$rel_pid"
+wait "$rel_pid"
+RC=$?
+ok "$([ $RC = 0 ] && ! mounted "$TMP/rel/mnt" && [ ! -e "$TMP/rel/rel.pid" ] && echo 1)" "relative mountpoint and pid file: unmounted and removed at SIGTERM (exit $RC)"
+
 # A killed daemon (its supervisor) leaves a dead mount; a new daemon on the
 # same mountpoint detaches it and serves there.
 start_cviewfs "$MNT"
