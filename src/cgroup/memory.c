@@ -36,29 +36,23 @@ const char *mem_stat_key(enum mem_stat_item item, int version)
 
 bool mem_stat_parse(const char *text, int version, struct cg_memory *m)
 {
-	bool any = false;
+	const char *keys[MS_NR];
+	uint64_t present;
 
-	m->have_stat = 0;
-	for (int i = 0; i < MS_NR; i++) {
-		const char *key = mem_stat_key(i, version);
-		uint64_t v;
-		if (key && kv_get_u64(text, key, &v)) {
-			m->stat[i] = v;
-			m->have_stat |= 1u << i;
-			any = true;
-		}
-	}
-	if (!any) {
+	for (int i = 0; i < MS_NR; i++)
+		keys[i] = mem_stat_key(i, version);
+	uint64_t found = kv_get_many(text, " \t", keys, MS_NR, m->stat, &present);
+	if (!found) {
 		m->have_stat = 0;
 		return false;
 	}
+	m->have_stat = (uint32_t)found;
 	/* The file is readable, so a counter it lacks is one this kernel does
 	 * not keep for cgroups (slab on v1, zswap before 5.19): it is 0 for the
 	 * container, not the host's. A key present with a garbage value stays
 	 * unknown. */
 	for (int i = 0; i < MS_NR; i++) {
-		const char *key = mem_stat_key(i, version);
-		if (!(m->have_stat & (1u << i)) && (!key || !find_line(text, key, " \t"))) {
+		if (!(present & (1ULL << i))) {
 			m->stat[i] = 0;
 			m->have_stat |= 1u << i;
 		}
@@ -107,20 +101,21 @@ static uint64_t ancestors_min(const struct cg_loc *loc, const char *file, struct
 
 /* Minimum of a limit file over the cgroup and all its ancestors. v1's
  * memory.stat already holds that minimum (hierarchical_memory_limit,
- * hierarchical_memsw_limit: the kernel's own walk), which saves reading
- * every ancestor; without a usable key (v2, or an odd file) they are read. */
+ * hierarchical_memsw_limit: the kernel's own walk, from the cgroup itself
+ * up), which saves reading the cgroup's and every ancestor's file: `hier`
+ * is that value when memory.stat had it, else NULL and the files are read. */
 static bool effective_limit(const struct cg_loc *loc, const char *file, bool log_missing,
-			    const char *stat_text, const char *hier_key, uint64_t *out)
+			    const uint64_t *hier, uint64_t *out)
 {
+	if (hier) {
+		*out = *hier >= CG_UNLIMITED_THRESHOLD ? UINT64_MAX : *hier;
+		return true;
+	}
 	struct strbuf buf = STRBUF_INIT;
-	uint64_t own, up_min, hier;
+	uint64_t own;
 	bool ok = own_limit(loc, file, log_missing, &buf, &own);
-
 	if (ok) {
-		if (stat_text && hier_key && kv_get_u64(stat_text, hier_key, &hier))
-			up_min = hier >= CG_UNLIMITED_THRESHOLD ? UINT64_MAX : hier;
-		else
-			up_min = ancestors_min(loc, file, &buf);
+		uint64_t up_min = ancestors_min(loc, file, &buf);
 		*out = own < up_min ? own : up_min;
 	}
 	sb_free(&buf);
@@ -147,18 +142,18 @@ static bool read_u64(const struct cg_loc *loc, const char *file, bool log_missin
 
 static void read_swap_v2(const struct cg_loc *loc, struct cg_memory *m)
 {
-	m->swap_accounting = effective_limit(loc, "memory.swap.max", false, NULL, NULL, &m->swap_limit);
+	m->swap_accounting = effective_limit(loc, "memory.swap.max", false, NULL, &m->swap_limit);
 	if (m->swap_accounting)
 		m->have_swap_usage = read_u64(loc, "memory.swap.current", true, &m->swap_usage);
 }
 
-static void read_swap_v1(const struct cg_loc *loc, const char *stat_text, struct cg_memory *m)
+static void read_swap_v1(const struct cg_loc *loc, const uint64_t *hier_memsw, struct cg_memory *m)
 {
 	uint64_t memsw_limit, memsw_usage, swappiness;
 
 	/* memsw counts RAM+swap; swap alone is the difference. */
-	m->swap_accounting = effective_limit(loc, "memory.memsw.limit_in_bytes", false, stat_text,
-					     "hierarchical_memsw_limit", &memsw_limit);
+	m->swap_accounting = effective_limit(loc, "memory.memsw.limit_in_bytes", false, hier_memsw,
+					     &memsw_limit);
 	if (!m->swap_accounting)
 		return;
 	if (memsw_limit == UINT64_MAX || !m->have_limit || m->limit == UINT64_MAX)
@@ -172,6 +167,22 @@ static void read_swap_v1(const struct cg_loc *loc, const char *stat_text, struct
 	}
 	if (read_u64(loc, "memory.swappiness", false, &swappiness) && swappiness <= 200)
 		m->swappiness = (int)swappiness;
+}
+
+/* v1 memory.stat's effective limits (see effective_limit): NULL for one
+ * the text lacks (hierarchical_memsw_limit is there only with swap
+ * accounting) or holds garbage. */
+struct hier_limits {
+	uint64_t val[2];
+	const uint64_t *memory, *memsw;
+};
+
+static void hier_limits_parse(const char *text, struct hier_limits *h)
+{
+	static const char *const keys[2] = { "hierarchical_memory_limit", "hierarchical_memsw_limit" };
+	uint64_t found = text ? kv_get_many(text, " \t", keys, 2, h->val, NULL) : 0;
+	h->memory = found & 1 ? &h->val[0] : NULL;
+	h->memsw = found & 2 ? &h->val[1] : NULL;
 }
 
 void cg_read_memory(const struct cgroups *cg, const struct cg_paths *p, struct cg_memory *m)
@@ -190,14 +201,15 @@ void cg_read_memory(const struct cgroups *cg, const struct cg_paths *p, struct c
 		cg_log_fallback(&loc, 0, "memory.stat", strerror(-r));
 	else if (!mem_stat_parse(sb_str(&stat), loc.version, m))
 		cg_log_fallback(&loc, 0, "memory.stat", "no known key");
-	const char *text = r == 0 && !v2 ? sb_str(&stat) : NULL;
+	struct hier_limits hier;
+	hier_limits_parse(r == 0 && !v2 ? sb_str(&stat) : NULL, &hier);
 
-	m->have_limit = effective_limit(&loc, v2 ? "memory.max" : "memory.limit_in_bytes", true, text,
-					"hierarchical_memory_limit", &m->limit);
+	m->have_limit = effective_limit(&loc, v2 ? "memory.max" : "memory.limit_in_bytes", true,
+					hier.memory, &m->limit);
 	m->have_usage = read_u64(&loc, v2 ? "memory.current" : "memory.usage_in_bytes", true, &m->usage);
 	if (v2)
 		read_swap_v2(&loc, m);
 	else
-		read_swap_v1(&loc, text, m);
+		read_swap_v1(&loc, hier.memsw, m);
 	sb_free(&stat);
 }

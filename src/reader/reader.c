@@ -460,15 +460,17 @@ static int keep_cgroup_file(pid_t pid)
 }
 
 /* The init of namespace ns, from the cache or found afresh; referenced
- * (release with entry_put or cache_drop). */
-static struct init_entry *lookup_init(pid_t reader, ino_t ns)
+ * (release with entry_put or cache_drop). With kept_file_checks, a cached
+ * entry with a kept cgroup file is handed out without polling its pidfd:
+ * the caller reads that file, which fails once its process is gone. */
+static struct init_entry *lookup_init(pid_t reader, ino_t ns, bool kept_file_checks)
 {
 	pthread_mutex_lock(&rd.lock);
 	for (struct init_entry **pp = bucket_of(ns); *pp; pp = &(*pp)->next) {
 		struct init_entry *e = *pp;
 		if (e->pidns != ns)
 			continue;
-		if (entry_alive(e)) {
+		if ((kept_file_checks && e->cg_fd >= 0) || entry_alive(e)) {
 			e->refs++;
 			pthread_mutex_unlock(&rd.lock);
 			return e;
@@ -553,7 +555,10 @@ static void identity_path(struct strbuf *out, const char *path)
 
 void reader_view_identity(const struct reader_view *v, struct strbuf *out)
 {
-	sb_printf(out, "%d|%llu|", (int)v->host_pidns, (unsigned long long)v->start_ticks);
+	sb_putc(out, v->host_pidns ? '1' : '0');
+	sb_putc(out, '|');
+	sb_put_u64(out, v->start_ticks, 0);
+	sb_putc(out, '|');
 	for (int c = 0; c < CG_NR_CONTROLLERS; c++)
 		identity_path(out, v->cg.v1[c]);
 	identity_path(out, v->cg.v2);
@@ -615,7 +620,7 @@ static int resolve_afresh(pid_t reader, struct reader_view *out)
 	 * and the read of its cgroup file; then the new init is looked up. */
 	pid_t cg_owner = rd.rule == VIEW_FROM_READER ? reader : 0;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		struct init_entry *e = lookup_init(reader, ns);
+		struct init_entry *e = lookup_init(reader, ns, !cg_owner);
 		if (!e)
 			return -ESRCH;
 		int r;

@@ -49,22 +49,25 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-static uint64_t host_kb(const char *host, enum mi_line line)
+/* The host's value of every line we rewrite (0 when missing), in one pass. */
+static void host_values(const char *host, uint64_t host_kb[MI_NR])
 {
-	uint64_t v = 0;
-	meminfo_get(host, mi_key[line], &v);
-	return v;
+	uint64_t found = kv_get_many(host, ":", mi_key, MI_NR, host_kb, NULL);
+	for (int i = 0; i < MI_NR; i++)
+		if (!(found & (1ULL << i)))
+			host_kb[i] = 0;
 }
 
 /* Container value of every rewritten line, in kB. */
 static void compute(const struct meminfo_input *in, uint64_t kb[MI_NR])
 {
 	const struct cg_memory *m = in->mem;
-	const char *host = in->host_meminfo;
-	uint64_t host_total = host_kb(host, MI_MEMTOTAL);
+	uint64_t host_kb[MI_NR];
+	host_values(in->host_meminfo, host_kb);
+	uint64_t host_total = host_kb[MI_MEMTOTAL];
 	uint64_t total = m->have_limit ? min_u64(m->limit / 1024, host_total) : host_total;
 	uint64_t used = m->have_usage ? m->usage / 1024
-				      : host_total - min_u64(host_kb(host, MI_MEMFREE), host_total);
+				      : host_total - min_u64(host_kb[MI_MEMFREE], host_total);
 
 	kb[MI_MEMTOTAL] = total;
 	kb[MI_MEMFREE] = total > used ? total - used : 0;
@@ -76,7 +79,7 @@ static void compute(const struct meminfo_input *in, uint64_t kb[MI_NR])
 	for (size_t i = 0; i < sizeof(stat_lines) / sizeof(stat_lines[0]); i++) {
 		enum mi_line line = stat_lines[i].line;
 		enum mem_stat_item item = stat_lines[i].item;
-		uint64_t v = m->have_stat & (1u << item) ? m->stat[item] / 1024 : host_kb(host, line);
+		uint64_t v = m->have_stat & (1u << item) ? m->stat[item] / 1024 : host_kb[line];
 		kb[line] = min_u64(v, total);
 	}
 	if (in->zswap_disabled)
@@ -88,16 +91,16 @@ static void compute(const struct meminfo_input *in, uint64_t kb[MI_NR])
 	kb[MI_MEMAVAILABLE] = min_u64(kb[MI_MEMFREE] + reclaimable, total);
 
 	struct swap_view sv;
-	swap_view_compute(m, host_kb(host, MI_SWAPTOTAL), host_kb(host, MI_SWAPFREE),
+	swap_view_compute(m, host_kb[MI_SWAPTOTAL], host_kb[MI_SWAPFREE],
 			  in->swap_disabled, &sv);
 	kb[MI_SWAPTOTAL] = sv.total_kb;
 	kb[MI_SWAPFREE] = sv.total_kb - sv.used_kb;
 }
 
-static int line_index(const char *line, size_t keylen)
+static int line_index(const char *line, size_t keylen, const size_t key_len[MI_NR])
 {
 	for (int i = 0; i < MI_NR; i++)
-		if (strlen(mi_key[i]) == keylen && !strncmp(line, mi_key[i], keylen))
+		if (key_len[i] == keylen && !memcmp(line, mi_key[i], keylen))
 			return i;
 	return -1;
 }
@@ -107,15 +110,19 @@ void render_meminfo(struct strbuf *out, const struct meminfo_input *in)
 	uint64_t kb[MI_NR];
 	const char *host = in->host_meminfo;
 
+	size_t key_len[MI_NR];
+	for (int i = 0; i < MI_NR; i++)
+		key_len[i] = strlen(mi_key[i]);
 	compute(in, kb);
 	for (const char *line = host; *line;) {
 		const char *eol = strchrnul(line, '\n');
 		const char *colon = memchr(line, ':', (size_t)(eol - line));
-		int idx = colon ? line_index(line, (size_t)(colon - line)) : -1;
+		int idx = colon ? line_index(line, (size_t)(colon - line), key_len) : -1;
 		if (idx >= 0) {
 			/* The kernel's layout: "Key:" padded to 16, value to 8. */
-			sb_printf(out, "%-16.*s%8llu kB\n", (int)(colon - line + 1), line,
-				  (unsigned long long)kb[idx]);
+			sb_put_left(out, line, (size_t)(colon - line + 1), 16);
+			sb_put_u64(out, kb[idx], 8);
+			sb_append(out, " kB\n", 4);
 		} else {
 			sb_append(out, line, (size_t)(eol - line));
 			sb_putc(out, '\n');

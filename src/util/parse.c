@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +110,38 @@ bool meminfo_get(const char *text, const char *key, uint64_t *out)
 {
 	const char *line = find_line(text, key, ":");
 	return line && number_after(line + strlen(key) + 1, out);
+}
+
+uint64_t kv_get_many(const char *text, const char *seps, const char *const *keys, size_t n,
+		     uint64_t *vals, uint64_t *present)
+{
+	size_t len[64];
+	uint64_t want = 0, seen = 0, found = 0;
+	char stop[16]; /* a separator or the end of the line ends the key */
+
+	if (n > 64)
+		n = 64;
+	snprintf(stop, sizeof(stop), "%.14s\n", seps);
+	for (size_t i = 0; i < n; i++) {
+		len[i] = keys[i] ? strlen(keys[i]) : 0;
+		if (keys[i])
+			want |= 1ULL << i;
+	}
+	for (const char *line = text; *line && seen != want;) {
+		size_t klen = strcspn(line, stop);
+		const char *sep = line + klen, *eol = *sep == '\n' ? sep : strchrnul(sep, '\n');
+		for (size_t i = 0; sep < eol && i < n; i++) {
+			if (!(want & ~seen & 1ULL << i) || len[i] != klen || memcmp(line, keys[i], klen))
+				continue;
+			seen |= 1ULL << i;
+			if (number_after(sep + 1, &vals[i]))
+				found |= 1ULL << i;
+		}
+		line = *eol ? eol + 1 : eol;
+	}
+	if (present)
+		*present = seen;
+	return found;
 }
 
 bool proc_stat_field(const char *stat_text, int index, uint64_t *out)

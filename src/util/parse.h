@@ -29,6 +29,15 @@ bool kv_get_u64(const char *text, const char *key, uint64_t *out);
  * returns the number (in kB for kB lines). */
 bool meminfo_get(const char *text, const char *key, uint64_t *out);
 
+/* Several keys in one pass over "KEY<sep>NUMBER" lines (sep: any of seps;
+ * "key value" lines with " \t", meminfo lines with ":"). For each keys[i]
+ * (NULL entries are skipped; n <= 64) whose first line holds a u64, sets
+ * vals[i] and bit i of the result; *present (if not NULL) gets bit i for
+ * every key found at all, with a number or not. The same matches as
+ * kv_get_u64 and meminfo_get, without a scan of the text per key. */
+uint64_t kv_get_many(const char *text, const char *seps, const char *const *keys, size_t n,
+		     uint64_t *vals, uint64_t *present);
+
 /* Returns a pointer to the start of line `key` ("key" then a separator) in
  * text, or NULL. Separator is any of `seps`. */
 const char *find_line(const char *text, const char *key, const char *seps);

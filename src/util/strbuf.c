@@ -143,3 +143,31 @@ const char *sb_str(const struct strbuf *sb)
 {
 	return sb->buf ? sb->buf : "";
 }
+
+void sb_put_u64(struct strbuf *sb, unsigned long long v, unsigned width)
+{
+	char digits[24];
+	unsigned n = 0;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	unsigned pad = width > n ? width - n : 0;
+	sb_reserve(sb, pad + n);
+	memset(sb->buf + sb->len, ' ', pad);
+	sb->len += pad;
+	while (n)
+		sb->buf[sb->len++] = digits[--n];
+	sb->buf[sb->len] = '\0';
+}
+
+void sb_put_left(struct strbuf *sb, const char *s, size_t n, unsigned width)
+{
+	size_t pad = width > n ? width - n : 0;
+	sb_reserve(sb, n + pad);
+	memcpy(sb->buf + sb->len, s, n);
+	memset(sb->buf + sb->len + n, ' ', pad);
+	sb->len += n + pad;
+	sb->buf[sb->len] = '\0';
+}

@@ -21,6 +21,11 @@ void sb_putc(struct strbuf *sb, char c);
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
+/* What printf's "%*llu" and "%-*.*s" write, without printf's cost on the
+ * paths that render many such fields: v in decimal right-aligned in width
+ * columns; s (n bytes) then spaces up to width columns. */
+void sb_put_u64(struct strbuf *sb, unsigned long long v, unsigned width);
+void sb_put_left(struct strbuf *sb, const char *s, size_t n, unsigned width);
 /* Empties the buffer but keeps its memory for reuse. */
 void sb_reset(struct strbuf *sb);
 void sb_free(struct strbuf *sb);

@@ -297,6 +297,19 @@ static void test_memory_v1(void)
 	ok(!m.swap_accounting, "v1 garbage memsw limit: no swap accounting");
 	ok(m.have_stat == all_stats && m.stat[MS_FILE] == 104857600, "v1 garbage limit: memory.stat still read");
 
+	/* v1 memory.stat's hierarchical_* lines are the kernel's minimum over
+	 * the cgroup and its ancestors: used as they are, no limit file read
+	 * (this fixture has none). */
+	read_mem(&cg_v1, "/hier", &m);
+	ok(m.have_limit && m.limit == 128 * MIB, "v1 hierarchical_memory_limit is the limit (no limit file read)");
+	ok(m.swap_accounting && m.swap_limit == (192 - 128) * MIB,
+	   "v1 hierarchical_memsw_limit means swap accounting; swap limit 64 MiB");
+	ok(m.have_swap_usage && m.swap_usage == 10 * MIB, "v1 hierarchical: swap usage from memsw usage");
+	/* ... and garbage there falls back to the files. */
+	read_mem(&cg_v1, "/hiergarbage", &m);
+	ok(m.have_limit && m.limit == 128 * MIB, "v1 garbage hierarchical_memory_limit: limit from the files");
+	ok(!m.swap_accounting, "v1 no hierarchical_memsw_limit and no memsw file: no swap accounting");
+
 	read_mem(&cg_v1, "/empty", &m);
 	ok(nothing_known(&m), "v1 empty files: nothing known");
 

@@ -3,6 +3,7 @@
 
 #include "util/parse.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +101,61 @@ static void test_kv(void)
 	ok(!kv_get_u64("xfile 3\n", "file", &v), "kv: key must start the line");
 }
 
+/* kv_get_many must find what kv_get_u64 / meminfo_get find, key by key. */
+static void same_as_single(const char *text, const char *seps, const char *const *keys, size_t n,
+			   const char *what)
+{
+	uint64_t vals[16], present, found = kv_get_many(text, seps, keys, n, vals, &present);
+	bool same = true;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = 0;
+		bool one = !keys[i] ? false
+		    : strchr(seps, ':') ? meminfo_get(text, keys[i], &v) : kv_get_u64(text, keys[i], &v);
+		bool many = found & (1ULL << i);
+		if (one != many || (one && v != vals[i])) {
+			printf("# %s: key %s: single %d (%llu), many %d (%llu)\n", what, keys[i] ? keys[i] : "NULL",
+			     one, (unsigned long long)v, many, (unsigned long long)vals[i]);
+			same = false;
+		}
+	}
+	ok(same, "kv_get_many: %s, the same as one lookup per key", what);
+}
+
+static void test_kv_many(void)
+{
+	const char *keys[] = { "file", "file_mapped", "anon", "shmem", "file_map", "total_rss",
+			       "total_rss_huge", "rss", NULL, "usage_usec", "last" };
+	size_t n = sizeof(keys) / sizeof(keys[0]);
+	const char *texts[] = {
+		"anon 4096\nfile 8192\nfile_mapped 12288\nfile_dirty 16384\nshmem 0\n",
+		"file_mapped 12288\nfile_dirty 16384\nfile 8192\n",
+		"rss 100\nrss_huge 200\ntotal_rss 300\ntotal_rss_huge 400\n",
+		"usage_usec\t777\n", "a 1\nlast 99", "file abc\n", "file 12abc\nanon 5\n",
+		"file\nanon 3\n", "", "xfile 3\n", "file 1\nfile 2\n", "\n\nanon 7\n\n",
+	};
+	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+		char what[32];
+		snprintf(what, sizeof(what), "kv text %zu", t);
+		same_as_single(texts[t], " \t", keys, n, what);
+	}
+
+	uint64_t vals[3], present;
+	const char *three[] = { "file", "anon", "shmem" };
+	uint64_t found = kv_get_many("file abc\nanon 5\n", " \t", three, 3, vals, &present);
+	ok(found == 2 && present == 3 && vals[1] == 5,
+	   "kv_get_many: a key with garbage is present but not found (found %#llx, present %#llx)",
+	   (unsigned long long)found, (unsigned long long)present);
+	found = kv_get_many("file 1\nfile 2\n", " \t", three, 3, vals, NULL);
+	ok(found == 1 && vals[0] == 1, "kv_get_many: the first line of a key counts");
+
+	char *host = tap_fixture("host/meminfo");
+	const char *mkeys[] = { "MemTotal", "MemFree", "Active", "Active(anon)", "HugePages_Total",
+				"SwapTotal", "Mem", "Zswap", "Hugepagesize", "DirectMap4k" };
+	same_as_single(host, ":", mkeys, sizeof(mkeys) / sizeof(mkeys[0]), "captured host meminfo");
+	free(host);
+}
+
 static void test_meminfo_get(void)
 {
 	char *host = tap_fixture("host/meminfo");
@@ -162,6 +218,7 @@ int main(void)
 	test_parse_i64();
 	test_parse_limit();
 	test_kv();
+	test_kv_many();
 	test_meminfo_get();
 	test_find_line();
 	test_proc_stat();
