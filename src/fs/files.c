@@ -112,6 +112,9 @@ void files_tidy(void)
  * the path every cached read takes. */
 static void key_start(const struct vfile *vf, struct strbuf *key)
 {
+	/* A key holds the container's cgroup paths: room for them at once,
+	 * rather than growing the buffer twice on every cached read. */
+	sb_reserve(key, 1000);
 	sb_reset(key);
 	sb_puts(key, vf->dir);
 	sb_putc(key, '/');

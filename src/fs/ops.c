@@ -12,7 +12,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <linux/fuse.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* Per open file or directory: the snapshot that reads at later offsets are
@@ -297,61 +299,87 @@ static size_t slice_of(const struct strbuf *content, size_t size, off_t off, siz
 	return len - *start < size ? len - *start : size;
 }
 
-static void reply_slice(fuse_req_t req, const struct strbuf *content, size_t size, off_t off)
+/* A read's bytes: in the caller's `small` buffer when they fit, else
+ * allocated (free with slice_free). */
+struct slice {
+	char *data;
+	size_t len;
+	char small[4096]; /* most files: no allocation per read */
+};
+
+static void slice_set(struct slice *sl, const char *data, size_t len)
 {
-	size_t start, n = slice_of(content, size, off, &start);
-	fuse_reply_buf(req, sb_str(content) + start, n);
+	sl->data = len <= sizeof(sl->small) ? sl->small : xmalloc(len);
+	sl->len = len;
+	memcpy(sl->data, data, len);
+}
+
+static void slice_free(struct slice *sl)
+{
+	if (sl->data != sl->small)
+		free(sl->data);
 }
 
 /* A handle this process did not give out: its opener was served by a
  * predecessor. Every read renders afresh; a read at a later offset then
  * continues from new content, like reading a /proc file in pieces. */
-static void read_stateless(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off)
+static int read_stateless(fuse_ino_t ino, pid_t reader, size_t size, off_t off, struct slice *out)
 {
 	struct node *n = tree_get(ino);
 	struct strbuf content = STRBUF_INIT;
 
-	int r = n ? render(n, reader_of(req), &content) : -ESTALE;
-	if (r < 0)
-		fuse_reply_err(req, -r);
-	else
-		reply_slice(req, &content, size, off);
+	int r = n ? render(n, reader, &content) : -ESTALE;
+	if (r == 0) {
+		size_t start, len = slice_of(&content, size, off, &start);
+		slice_set(out, sb_str(&content) + start, len);
+	}
 	sb_free(&content);
+	return r;
+}
+
+/* What a read of size bytes at off of open file fh returns to reader:
+ * 0 with the bytes in *out, or -errno. */
+static int read_file(uint64_t fh, fuse_ino_t ino, pid_t reader, size_t size, off_t off,
+		     struct slice *out)
+{
+	struct open_file *of = handle_get(fh);
+
+	if (!of)
+		return read_stateless(ino, reader, size, off, out);
+	pthread_mutex_lock(&of->lock);
+	if (off == 0 || !of->rendered) {
+		int r = render(of->node, reader, &of->content);
+		if (r < 0) {
+			of->rendered = false;
+			pthread_mutex_unlock(&of->lock);
+			handle_put(of);
+			return r;
+		}
+		of->rendered = true;
+	}
+	/* The slice is copied out, to be sent after the lock is dropped: the
+	 * reply wakes the reader, which on the same CPU runs at once and asks
+	 * for the end of file, and that request must not find the lock still
+	 * held (it then sleeps, and every cycle costs two more switches). */
+	size_t start, len = slice_of(&of->content, size, off, &start);
+	slice_set(out, sb_str(&of->content) + start, len);
+	pthread_mutex_unlock(&of->lock);
+	handle_put(of);
+	return 0;
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct open_file *of = handle_get(fi->fh);
+	struct slice sl;
+	int r = read_file(fi->fh, ino, reader_of(req), size, off, &sl);
 
-	if (!of) {
-		read_stateless(req, ino, size, off);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
 		return;
 	}
-	pthread_mutex_lock(&of->lock);
-	if (off == 0 || !of->rendered) {
-		int r = render(of->node, reader_of(req), &of->content);
-		if (r < 0) {
-			of->rendered = false;
-			pthread_mutex_unlock(&of->lock);
-			handle_put(of);
-			fuse_reply_err(req, -r);
-			return;
-		}
-		of->rendered = true;
-	}
-	/* The slice is copied out and sent after the lock is dropped: the
-	 * reply wakes the reader, which on the same CPU runs at once and asks
-	 * for the end of file, and that request must not find the lock still
-	 * held (it then sleeps, and every cycle costs two more switches). */
-	size_t start, n = slice_of(&of->content, size, off, &start);
-	char *slice = n ? xmalloc(n) : NULL;
-	if (n)
-		memcpy(slice, sb_str(&of->content) + start, n);
-	pthread_mutex_unlock(&of->lock);
-	handle_put(of);
-	fuse_reply_buf(req, slice, n);
-	free(slice);
+	fuse_reply_buf(req, sl.data, sl.len);
+	slice_free(&sl);
 }
 
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
@@ -366,6 +394,53 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	(void)ino;
 	handle_remove(fi->fh);
 	fuse_reply_err(req, 0);
+}
+
+/* ---- READ and RELEASE answered from the raw request ----
+ *
+ * Three of an open/read/close cycle's four requests (READ, the READ that
+ * finds the end, RELEASE) need nothing of libfuse's request machinery (a
+ * request object, the session's interrupt list, its locks): the request
+ * loop (serve/loop.c) hands them here straight from the connection, and
+ * the reply goes back with one writev, as libfuse would send it. */
+static void send_reply(int fd, uint64_t unique, int error, const void *data, size_t len)
+{
+	struct fuse_out_header out = { .len = (uint32_t)(sizeof(out) + len), .error = -error,
+				       .unique = unique };
+	struct iovec iov[2] = { { &out, sizeof(out) }, { (void *)data, len } };
+	ssize_t w = writev(fd, iov, len ? 2 : 1);
+	/* ENOENT: the request was interrupted, nobody waits for the answer. */
+	if (w < 0 && errno != ENOENT)
+		log_once("ops", "reply", "cannot answer a request: %s", strerror(errno));
+}
+
+bool ops_answer_raw(int fd, const void *buf, size_t len)
+{
+	const struct fuse_in_header *in = buf;
+
+	if (len < sizeof(*in) || in->len != len)
+		return false;
+	const char *arg = (const char *)buf + sizeof(*in);
+	size_t arg_len = len - sizeof(*in);
+	if (in->opcode == FUSE_READ && arg_len >= sizeof(struct fuse_read_in)) {
+		const struct fuse_read_in *rd = (const void *)arg;
+		struct slice sl;
+		int r = read_file(rd->fh, in->nodeid, (pid_t)in->pid, rd->size, (off_t)rd->offset, &sl);
+		if (r < 0) {
+			send_reply(fd, in->unique, -r, NULL, 0);
+		} else {
+			send_reply(fd, in->unique, 0, sl.data, sl.len);
+			slice_free(&sl);
+		}
+		return true;
+	}
+	if (in->opcode == FUSE_RELEASE && arg_len >= sizeof(struct fuse_release_in)) {
+		const struct fuse_release_in *rl = (const void *)arg;
+		handle_remove(rl->fh);
+		send_reply(fd, in->unique, 0, NULL, 0);
+		return true;
+	}
+	return false;
 }
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

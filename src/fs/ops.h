@@ -9,9 +9,16 @@
 #define CVIEWFS_OPS_H
 
 #include <fuse_lowlevel.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 extern const struct fuse_lowlevel_ops cviewfs_ops;
+
+/* Answers a READ or RELEASE request read from the connection (buf, len
+ * bytes) by writing its reply to fd, without libfuse. False for any other
+ * request (or a malformed one): hand it to fuse_session_process_buf. */
+bool ops_answer_raw(int fd, const void *buf, size_t len);
 
 /* Tags the file handles this process gives out (see ops.c). */
 void ops_set_generation(uint32_t generation);

@@ -10,6 +10,7 @@
 #include "options.h"
 #include "reader/reader.h"
 #include "serve/handoff.h"
+#include "serve/loop.h"
 #include "serve/state.h"
 #include "util/fileio.h"
 #include "util/log.h"
@@ -49,6 +50,7 @@ static void on_exit_signal(int sig)
 	(void)sig;
 	stop_asked = 1;
 	fuse_session_exit(session);
+	loop_wake();
 }
 
 static void on_sigusr2(int sig)
@@ -136,20 +138,23 @@ struct fuse_session *cviewfs_session_new(const char *prog, const struct options 
 	return se;
 }
 
-static int serve(struct fuse_session *se)
+/* Up to 16 request threads, kept once made. Letting idle ones exit cost a
+ * third of the 64-reader throughput in thread churn; more than 16 did not
+ * serve 64 concurrent readers faster on 2 CPUs but tripled their p99
+ * (bench: 64 threads 26-64 ms, 16 threads 21 ms, the same reads/s), as
+ * runnable request threads crowded the readers out. */
+#define REQUEST_THREADS 16
+
+static int serve(struct fuse_session *se, const struct options *o)
 {
-	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
-	fuse_loop_cfg_set_clone_fd(cfg, 0);
-	/* Up to 16 request threads, kept once made. Letting idle ones exit
-	 * cost a third of the 64-reader throughput in thread churn; more than
-	 * 16 did not serve 64 concurrent readers faster on 2 CPUs but tripled
-	 * their p99 (bench: 64 threads 26-64 ms, 16 threads 21 ms, the same
-	 * reads/s), as runnable request threads crowded the readers out. */
-	fuse_loop_cfg_set_max_threads(cfg, 16);
-	fuse_loop_cfg_set_idle_threads(cfg, 16);
-	int r = fuse_session_loop_mt(se, cfg);
-	fuse_loop_cfg_destroy(cfg);
-	return r;
+	/* READ and RELEASE skip libfuse's request machinery, except where
+	 * libfuse must see every request: its debug trace (-d), and the test
+	 * build's stalling READ. */
+	bool raw = !o->debug;
+#if CVIEWFS_TEST_ROOTS
+	raw = raw && !getenv("CVIEWFS_TEST_STALL_ONCE");
+#endif
+	return loop_serve(se, REQUEST_THREADS, raw);
 }
 
 /* Core dumps of a crash are what a bug report needs: allow them up to the
@@ -288,7 +293,7 @@ int worker_main(const struct options *o, const char *prog, const struct handoff 
 		goto out_session;
 	log_info("cviewfs %s serving (cgroup layout %s, process %ld, generation %u)", CVIEWFS_VERSION,
 		 cg_layout_name(cg.layout), (long)getpid(), h->generation);
-	status = serve(se) == 0 ? 0 : 1;
+	status = serve(se, o) == 0 ? 0 : 1;
 	if (status == 0 && !stop_asked) {
 		/* The request loop ends by itself only when the kernel ended
 		 * the connection. */

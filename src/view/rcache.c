@@ -1,4 +1,5 @@
 #include "view/rcache.h"
+#include "util/hash.h"
 #include "util/strbuf.h"
 
 #include <pthread.h>
@@ -25,15 +26,6 @@ struct rcache {
 	size_t max_bytes;
 	struct rc_shard *shard;
 };
-
-static uint64_t hash_bytes(const void *key, size_t n)
-{
-	const unsigned char *p = key;
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	return h;
-}
 
 struct rcache *rcache_new(unsigned shards, unsigned slots, size_t bytes)
 {
@@ -111,7 +103,7 @@ bool rcache_get(struct rcache *c, const void *key, size_t klen, uint64_t now, st
 bool rcache_get_since(struct rcache *c, const void *key, size_t klen, uint64_t now, uint64_t since,
 		      struct strbuf *out)
 {
-	uint64_t h = hash_bytes(key, klen);
+	uint64_t h = mem_hash(key, klen);
 	struct rc_shard *s = &c->shard[h % c->nshards];
 	bool hit = false;
 
@@ -173,7 +165,7 @@ void rcache_put(struct rcache *c, const void *key, size_t klen, uint64_t born, u
 {
 	if (len > c->max_bytes || born + ttl <= now)
 		return; /* too big to keep, or already expired */
-	uint64_t h = hash_bytes(key, klen);
+	uint64_t h = mem_hash(key, klen);
 	struct rc_shard *s = &c->shard[h % c->nshards];
 
 	struct rc_entry *e = xmalloc(sizeof(*e) + klen + len);

@@ -68,6 +68,23 @@ print(len(small.splitlines()), len(whole.splitlines()), small.split(b"\n")[0] ==
 set -- $both
 ok "$([ "$1" = "$2" ] && [ "$3" = True ] && [ "$1" -gt 10 ] && echo 1)" "1-byte reads give the whole file ($1 lines, like a whole read: $2)"
 
+# Content longer than the serving side's 4 KiB read buffer (slabinfo is
+# tens of kilobytes), in pieces and whole.
+got=$(python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+parts = []
+while True:
+    b = os.read(fd, 1000)
+    if not b:
+        break
+    parts.append(b)
+os.close(fd)
+pieces = b"".join(parts)
+whole = open(sys.argv[1], "rb").read()
+print(len(pieces) > 4096, pieces.count(b"\n") == whole.count(b"\n"), pieces.split(b"\n")[0] == whole.split(b"\n")[0], pieces.endswith(b"\n"))' "$MNT/proc/slabinfo")
+is "$got" "True True True True" "a file over 4 KiB (slabinfo) reads whole in 1000-byte pieces and at once"
+
 # Re-reading at offset 0 through one open file gives fresh, whole content.
 got=$(in_cgroup "$name" python3 -c '
 import os, sys, time

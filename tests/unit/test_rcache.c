@@ -48,7 +48,7 @@ static void test_bound(void)
  * rcache_expire, not left until their shard is next used. */
 static void test_expire(void)
 {
-	struct rcache *c = rcache_new(8, 4, 4096);
+	struct rcache *c = rcache_new(4, 32, 4096);
 	struct strbuf out = STRBUF_INIT;
 	char key[32];
 

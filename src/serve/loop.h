@@ -1,0 +1,22 @@
+/* The request loop of a serving process: threads that take requests from
+ * the FUSE connection and answer them, in place of libfuse's
+ * fuse_session_loop_mt (same thread policy: one more whenever the last
+ * idle one takes a request, up to a maximum, kept once made). With `raw`,
+ * READ and RELEASE are answered straight from the request by
+ * ops_answer_raw; every other request goes through libfuse. */
+#ifndef CVIEWFS_LOOP_H
+#define CVIEWFS_LOOP_H
+
+#include <fuse_lowlevel.h>
+#include <stdbool.h>
+
+/* Serves until the session ends (fuse_session_exit, or the connection
+ * ended: 0), or a receive error (its -errno). Requests being answered are
+ * finished; threads waiting for one are cancelled. */
+int loop_serve(struct fuse_session *se, unsigned max_threads, bool raw);
+
+/* Async-signal-safe: makes loop_serve look at the session again (call it
+ * after fuse_session_exit in a signal handler). */
+void loop_wake(void);
+
+#endif
