@@ -253,23 +253,29 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	op_refuse_entry(req, parent, name, mode);
 }
 
-static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+/* Opens file ino for flags: 0 and its handle in *fh, or -errno. */
+static int open_file(fuse_ino_t ino, int flags, uint64_t *fh)
 {
 	struct node *n = tree_get(ino);
 
-	if (!n) {
-		fuse_reply_err(req, ENOENT);
+	if (!n)
+		return -ENOENT;
+	if (n->kind == NODE_DIR || (n->kind == NODE_HOST && n->host_type == S_IFDIR))
+		return -EISDIR;
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+		return -EACCES;
+	*fh = handle_add(open_file_new(n));
+	return 0;
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	int r = open_file(ino, fi->flags, &fi->fh);
+
+	if (r < 0) {
+		fuse_reply_err(req, -r);
 		return;
 	}
-	if (n->kind == NODE_DIR || (n->kind == NODE_HOST && n->host_type == S_IFDIR)) {
-		fuse_reply_err(req, EISDIR);
-		return;
-	}
-	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
-		fuse_reply_err(req, EACCES);
-		return;
-	}
-	fi->fh = handle_add(open_file_new(n));
 	fi->direct_io = 1;  /* content is per reader: no shared page cache */
 	fi->keep_cache = 0;
 	fi->noflush = 1;    /* nothing to flush: saves a round trip per close */
@@ -396,22 +402,25 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fuse_reply_err(req, 0);
 }
 
-/* ---- READ and RELEASE answered from the raw request ----
+/* ---- OPEN, READ and RELEASE answered from the raw request ----
  *
- * Three of an open/read/close cycle's four requests (READ, the READ that
+ * An open/read/close cycle's four requests (OPEN, READ, the READ that
  * finds the end, RELEASE) need nothing of libfuse's request machinery (a
  * request object, the session's interrupt list, its locks): the request
  * loop (serve/loop.c) hands them here straight from the connection, and
  * the reply goes back with one writev, as libfuse would send it. */
-static void send_reply(int fd, uint64_t unique, int error, const void *data, size_t len)
+/* 0, or -ENOENT when the request was interrupted (nobody waits for the
+ * answer). */
+static int send_reply(int fd, uint64_t unique, int error, const void *data, size_t len)
 {
 	struct fuse_out_header out = { .len = (uint32_t)(sizeof(out) + len), .error = -error,
 				       .unique = unique };
 	struct iovec iov[2] = { { &out, sizeof(out) }, { (void *)data, len } };
-	ssize_t w = writev(fd, iov, len ? 2 : 1);
-	/* ENOENT: the request was interrupted, nobody waits for the answer. */
-	if (w < 0 && errno != ENOENT)
+	if (writev(fd, iov, len ? 2 : 1) >= 0)
+		return 0;
+	if (errno != ENOENT)
 		log_once("ops", "reply", "cannot answer a request: %s", strerror(errno));
+	return -errno;
 }
 
 bool ops_answer_raw(int fd, const void *buf, size_t len)
@@ -432,6 +441,16 @@ bool ops_answer_raw(int fd, const void *buf, size_t len)
 			send_reply(fd, in->unique, 0, sl.data, sl.len);
 			slice_free(&sl);
 		}
+		return true;
+	}
+	if (in->opcode == FUSE_OPEN && arg_len >= sizeof(struct fuse_open_in)) {
+		const struct fuse_open_in *op = (const void *)arg;
+		struct fuse_open_out out = { .open_flags = FOPEN_DIRECT_IO | FOPEN_NOFLUSH };
+		int r = open_file(in->nodeid, (int)op->flags, &out.fh);
+		if (r < 0)
+			send_reply(fd, in->unique, -r, NULL, 0);
+		else if (send_reply(fd, in->unique, 0, &out, sizeof(out)) == -ENOENT)
+			handle_remove(out.fh); /* as in op_open */
 		return true;
 	}
 	if (in->opcode == FUSE_RELEASE && arg_len >= sizeof(struct fuse_release_in)) {

@@ -15,7 +15,7 @@
 
 extern const struct fuse_lowlevel_ops cviewfs_ops;
 
-/* Answers a READ or RELEASE request read from the connection (buf, len
+/* Answers an OPEN, READ or RELEASE request read from the connection (buf, len
  * bytes) by writing its reply to fd, without libfuse. False for any other
  * request (or a malformed one): hand it to fuse_session_process_buf. */
 bool ops_answer_raw(int fd, const void *buf, size_t len);

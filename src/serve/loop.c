@@ -21,7 +21,7 @@ struct request_thread {
 struct loop {
 	struct fuse_session *se;
 	int fd;
-	bool raw;            /* READ and RELEASE answered by ops_answer_raw */
+	bool raw;            /* OPEN, READ and RELEASE answered by ops_answer_raw */
 	unsigned max_threads;
 	pthread_mutex_t lock; /* threads[], nthreads */
 	struct request_thread *threads;

@@ -2,7 +2,7 @@
  * the FUSE connection and answer them, in place of libfuse's
  * fuse_session_loop_mt (same thread policy: one more whenever the last
  * idle one takes a request, up to a maximum, kept once made). With `raw`,
- * READ and RELEASE are answered straight from the request by
+ * OPEN, READ and RELEASE are answered straight from the request by
  * ops_answer_raw; every other request goes through libfuse. */
 #ifndef CVIEWFS_LOOP_H
 #define CVIEWFS_LOOP_H

@@ -147,7 +147,7 @@ struct fuse_session *cviewfs_session_new(const char *prog, const struct options 
 
 static int serve(struct fuse_session *se, const struct options *o)
 {
-	/* READ and RELEASE skip libfuse's request machinery, except where
+	/* OPEN, READ and RELEASE skip libfuse's request machinery, except where
 	 * libfuse must see every request: its debug trace (-d), and the test
 	 * build's stalling READ. */
 	bool raw = !o->debug;
