@@ -133,8 +133,11 @@ const char *mem_stat_key(enum mem_stat_item item, int version);
 bool mem_stat_parse(const char *text, int version, struct cg_memory *m);
 
 /* Reads everything of struct cg_memory for the container. Never fails: what
- * cannot be read is marked unknown and logged once. */
-void cg_read_memory(const struct cgroups *cg, const struct cg_paths *p, struct cg_memory *m);
+ * cannot be read is marked unknown and logged once. Without with_swap (the
+ * host has no swap, or it is not shown), swap usage and swappiness are not
+ * read: a container cannot use swap the host does not have. */
+void cg_read_memory(const struct cgroups *cg, const struct cg_paths *p, bool with_swap,
+		    struct cg_memory *m);
 
 /* ---- cpu (cpu.c) ---- */
 

@@ -140,14 +140,15 @@ static bool read_u64(const struct cg_loc *loc, const char *file, bool log_missin
 	return ok;
 }
 
-static void read_swap_v2(const struct cg_loc *loc, struct cg_memory *m)
+static void read_swap_v2(const struct cg_loc *loc, bool with_swap, struct cg_memory *m)
 {
 	m->swap_accounting = effective_limit(loc, "memory.swap.max", false, NULL, &m->swap_limit);
-	if (m->swap_accounting)
+	if (m->swap_accounting && with_swap)
 		m->have_swap_usage = read_u64(loc, "memory.swap.current", true, &m->swap_usage);
 }
 
-static void read_swap_v1(const struct cg_loc *loc, const uint64_t *hier_memsw, struct cg_memory *m)
+static void read_swap_v1(const struct cg_loc *loc, const uint64_t *hier_memsw, bool with_swap,
+			 struct cg_memory *m)
 {
 	uint64_t memsw_limit, memsw_usage, swappiness;
 
@@ -161,6 +162,8 @@ static void read_swap_v1(const struct cg_loc *loc, const uint64_t *hier_memsw, s
 	else
 		m->swap_limit = memsw_limit > m->limit ? memsw_limit - m->limit : 0;
 
+	if (!with_swap)
+		return;
 	if (m->have_usage && read_u64(loc, "memory.memsw.usage_in_bytes", true, &memsw_usage)) {
 		m->swap_usage = memsw_usage > m->usage ? memsw_usage - m->usage : 0;
 		m->have_swap_usage = true;
@@ -185,7 +188,8 @@ static void hier_limits_parse(const char *text, struct hier_limits *h)
 	h->memsw = found & 2 ? &h->val[1] : NULL;
 }
 
-void cg_read_memory(const struct cgroups *cg, const struct cg_paths *p, struct cg_memory *m)
+void cg_read_memory(const struct cgroups *cg, const struct cg_paths *p, bool with_swap,
+		    struct cg_memory *m)
 {
 	struct cg_loc loc;
 
@@ -208,8 +212,8 @@ void cg_read_memory(const struct cgroups *cg, const struct cg_paths *p, struct c
 					hier.memory, &m->limit);
 	m->have_usage = read_u64(&loc, v2 ? "memory.current" : "memory.usage_in_bytes", true, &m->usage);
 	if (v2)
-		read_swap_v2(&loc, m);
+		read_swap_v2(&loc, with_swap, m);
 	else
-		read_swap_v1(&loc, hier.memsw, m);
+		read_swap_v1(&loc, hier.memsw, with_swap, m);
 	sb_free(&stat);
 }

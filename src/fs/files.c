@@ -281,7 +281,9 @@ static int fill_memory(const struct vfile *vf, pid_t reader, const struct reader
 	int ret = host_proc_shared("meminfo", view->as_of_ns, &host_text);
 	if (ret == 0) {
 		struct cg_memory mem;
-		cg_read_memory(config.cg, &view->cg, &mem);
+		uint64_t host_swap_kb = 0;
+		meminfo_get(sb_str(&host_text), "SwapTotal", &host_swap_kb);
+		cg_read_memory(config.cg, &view->cg, host_swap_kb > 0 && !config.swap_disabled, &mem);
 		sb_reset(out);
 		render(out, sb_str(&host_text), &mem);
 	}

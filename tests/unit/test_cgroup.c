@@ -38,13 +38,18 @@ static void paths_all(struct cg_paths *p, const char *path)
 	p->v2 = xstrdup(path);
 }
 
-static void read_mem(const struct cgroups *cg, const char *path, struct cg_memory *m)
+static void read_mem_swap(const struct cgroups *cg, const char *path, bool with_swap, struct cg_memory *m)
 {
 	struct cg_paths p;
 	paths_all(&p, path);
 	memset(m, 0x5a, sizeof(*m)); /* garbage that must all be overwritten */
-	cg_read_memory(cg, &p, m);
+	cg_read_memory(cg, &p, with_swap, m);
 	cg_paths_free(&p);
+}
+
+static void read_mem(const struct cgroups *cg, const char *path, struct cg_memory *m)
+{
+	read_mem_swap(cg, path, true, m);
 }
 
 static char *read_cpus(const struct cgroups *cg, const char *path)
@@ -223,7 +228,7 @@ static void test_locate(void)
 	struct cg_memory m;
 	paths_all(&unsafe, "/../lxc/c1");
 	memset(&m, 0x5a, sizeof(m));
-	cg_read_memory(&cg_v2, &unsafe, &m);
+	cg_read_memory(&cg_v2, &unsafe, true, &m);
 	ok(nothing_known(&m), "memory of an escaping path: nothing read");
 	cg_paths_free(&unsafe);
 
@@ -282,6 +287,12 @@ static void test_memory_v1(void)
 	is_u64(m.stat[MS_FILE_MAPPED], 3145728, "v1: file_mapped from total_mapped_file");
 	is_u64(m.stat[MS_SLAB], 0, "v1: slab 0");
 
+	/* A host without swap: the container's swap usage is not read. */
+	read_mem_swap(&cg_v1, "/lxc/c1", false, &m);
+	ok(m.have_limit && m.limit == 512 * MIB && m.have_usage && m.usage == 200 * MIB,
+	   "v1 without host swap: memory still read");
+	ok(!m.have_swap_usage && m.swappiness == -1, "v1 without host swap: swap usage and swappiness not read");
+
 	read_mem(&cg_v1, "/free", &m);
 	ok(m.have_limit && m.limit == UINT64_MAX, "v1 unlimited at every level: limit UINT64_MAX");
 	ok(m.swap_accounting && m.swap_limit == UINT64_MAX, "v1 unlimited memsw: swap limit UINT64_MAX");
@@ -335,6 +346,8 @@ static void test_memory_v2(void)
 	ok(m.have_swap_usage && m.swap_usage == 20 * MIB, "v2: swap usage from memory.swap.current");
 	is_u64((uint64_t)(int64_t)m.swappiness, (uint64_t)(int64_t)-1, "v2: no swappiness");
 	is_u64(m.have_stat, all_stats, "v2: every memory.stat item known");
+	read_mem_swap(&cg_v2, "/lxc/c1", false, &m);
+	ok(m.have_usage && m.usage == 200 * MIB && !m.have_swap_usage, "v2 without host swap: memory.swap.current not read");
 	is_u64(m.stat[MS_FILE], 104857600, "v2: file");
 	is_u64(m.stat[MS_FILE_MAPPED], 31457280, "v2: file_mapped");
 	is_u64(m.stat[MS_SLAB_RECLAIMABLE], 7340032, "v2: slab_reclaimable");
