@@ -114,6 +114,7 @@ void render_meminfo(struct strbuf *out, const struct meminfo_input *in)
 	for (int i = 0; i < MI_NR; i++)
 		key_len[i] = strlen(mi_key[i]);
 	compute(in, kb);
+	sb_reserve(out, strlen(host) + 64); /* the host's layout, about as long */
 	for (const char *line = host; *line;) {
 		const char *eol = strchrnul(line, '\n');
 		const char *colon = memchr(line, ':', (size_t)(eol - line));
