@@ -409,8 +409,9 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
  * request object, the session's interrupt list, its locks): the request
  * loop (serve/loop.c) hands them here straight from the connection, and
  * the reply goes back with one writev, as libfuse would send it. */
-/* 0, or -ENOENT when the request was interrupted (nobody waits for the
- * answer). */
+
+/* 0, or -errno; -ENOENT: the request was interrupted and nobody waits for
+ * the answer. */
 static int send_reply(int fd, uint64_t unique, int error, const void *data, size_t len)
 {
 	struct fuse_out_header out = { .len = (uint32_t)(sizeof(out) + len), .error = -error,
@@ -418,9 +419,10 @@ static int send_reply(int fd, uint64_t unique, int error, const void *data, size
 	struct iovec iov[2] = { { &out, sizeof(out) }, { (void *)data, len } };
 	if (writev(fd, iov, len ? 2 : 1) >= 0)
 		return 0;
-	if (errno != ENOENT)
-		log_once("ops", "reply", "cannot answer a request: %s", strerror(errno));
-	return -errno;
+	int e = errno;
+	if (e != ENOENT)
+		log_once("ops", "reply", "cannot answer a request: %s", strerror(e));
+	return -e;
 }
 
 bool ops_answer_raw(int fd, const void *buf, size_t len)
