@@ -34,30 +34,56 @@ const char *mem_stat_key(enum mem_stat_item item, int version)
 	return version == 2 ? stat_keys[item].v2 : stat_keys[item].v1;
 }
 
-bool mem_stat_parse(const char *text, int version, struct cg_memory *m)
+/* v1 memory.stat's effective limits (see effective_limit): NULL for one
+ * the text lacks (hierarchical_memsw_limit is there only with swap
+ * accounting) or holds garbage. */
+struct hier_limits {
+	uint64_t val[2];
+	const uint64_t *memory, *memsw;
+};
+
+enum { HIER_MEMORY = MS_NR, HIER_MEMSW, STAT_KEYS };
+
+/* mem_stat_parse, and with `hier` v1's hierarchical limits, in one pass. */
+static bool stat_parse(const char *text, int version, struct cg_memory *m, struct hier_limits *hier)
 {
-	const char *keys[MS_NR];
-	uint64_t present;
+	const char *keys[STAT_KEYS];
+	uint64_t vals[STAT_KEYS] = { 0 }, present;
 
 	for (int i = 0; i < MS_NR; i++)
 		keys[i] = mem_stat_key(i, version);
-	uint64_t found = kv_get_many(text, " \t", keys, MS_NR, m->stat, &present);
-	if (!found) {
-		m->have_stat = 0;
-		return false;
+	keys[HIER_MEMORY] = hier && version == 1 ? "hierarchical_memory_limit" : NULL;
+	keys[HIER_MEMSW] = hier && version == 1 ? "hierarchical_memsw_limit" : NULL;
+	uint64_t found = kv_get_many(text, " \t", keys, STAT_KEYS, vals, &present);
+	if (hier) {
+		hier->val[0] = vals[HIER_MEMORY];
+		hier->val[1] = vals[HIER_MEMSW];
+		hier->memory = found & (1ULL << HIER_MEMORY) ? &hier->val[0] : NULL;
+		hier->memsw = found & (1ULL << HIER_MEMSW) ? &hier->val[1] : NULL;
 	}
-	m->have_stat = (uint32_t)found;
+	found &= (1ULL << MS_NR) - 1;
+	m->have_stat = 0;
+	if (!found)
+		return false;
 	/* The file is readable, so a counter it lacks is one this kernel does
 	 * not keep for cgroups (slab on v1, zswap before 5.19): it is 0 for the
 	 * container, not the host's. A key present with a garbage value stays
 	 * unknown. */
 	for (int i = 0; i < MS_NR; i++) {
-		if (!(present & (1ULL << i))) {
+		if (found & (1ULL << i)) {
+			m->stat[i] = vals[i];
+			m->have_stat |= 1u << i;
+		} else if (!(present & (1ULL << i))) {
 			m->stat[i] = 0;
 			m->have_stat |= 1u << i;
 		}
 	}
 	return true;
+}
+
+bool mem_stat_parse(const char *text, int version, struct cg_memory *m)
+{
+	return stat_parse(text, version, m, NULL);
 }
 
 /* The cgroup's own limit file. It must be readable (else the cgroup is gone
@@ -172,22 +198,6 @@ static void read_swap_v1(const struct cg_loc *loc, const uint64_t *hier_memsw, b
 		m->swappiness = (int)swappiness;
 }
 
-/* v1 memory.stat's effective limits (see effective_limit): NULL for one
- * the text lacks (hierarchical_memsw_limit is there only with swap
- * accounting) or holds garbage. */
-struct hier_limits {
-	uint64_t val[2];
-	const uint64_t *memory, *memsw;
-};
-
-static void hier_limits_parse(const char *text, struct hier_limits *h)
-{
-	static const char *const keys[2] = { "hierarchical_memory_limit", "hierarchical_memsw_limit" };
-	uint64_t found = text ? kv_get_many(text, " \t", keys, 2, h->val, NULL) : 0;
-	h->memory = found & 1 ? &h->val[0] : NULL;
-	h->memsw = found & 2 ? &h->val[1] : NULL;
-}
-
 void cg_read_memory(const struct cgroups *cg, const struct cg_paths *p, bool with_swap,
 		    struct cg_memory *m)
 {
@@ -200,13 +210,12 @@ void cg_read_memory(const struct cgroups *cg, const struct cg_paths *p, bool wit
 
 	bool v2 = loc.version == 2;
 	struct strbuf stat = STRBUF_INIT;
+	struct hier_limits hier = { .memory = NULL, .memsw = NULL };
 	int r = cg_read_file(&loc, 0, "memory.stat", &stat);
 	if (r < 0)
 		cg_log_fallback(&loc, 0, "memory.stat", strerror(-r));
-	else if (!mem_stat_parse(sb_str(&stat), loc.version, m))
+	else if (!stat_parse(sb_str(&stat), loc.version, m, &hier))
 		cg_log_fallback(&loc, 0, "memory.stat", "no known key");
-	struct hier_limits hier;
-	hier_limits_parse(r == 0 && !v2 ? sb_str(&stat) : NULL, &hier);
 
 	m->have_limit = effective_limit(&loc, v2 ? "memory.max" : "memory.limit_in_bytes", true,
 					hier.memory, &m->limit);
