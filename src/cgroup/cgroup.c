@@ -157,10 +157,11 @@ bool cg_paths_parse(const char *text, struct cg_paths *out)
 		const char *c1 = memchr(line, ':', (size_t)(eol - line));
 		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
 		if (c2 && c2 + 1 < eol && c2[1] == '/') {
-			char *path = xstrndup(c2 + 1, (size_t)(eol - c2 - 1));
+			const char *path = c2 + 1;
+			size_t path_len = (size_t)(eol - path);
 			if (c2 == c1 + 1 && !strncmp(line, "0:", 2)) {
 				free(out->v2);
-				out->v2 = xstrdup(path);
+				out->v2 = xstrndup(path, path_len);
 				any = true;
 			}
 			/* v1: "N:ctrl1,ctrl2:/path" */
@@ -171,12 +172,11 @@ bool cg_paths_parse(const char *text, struct cg_paths *out)
 				int c = controller_by_v1_name(name, (size_t)(end - name));
 				if (c >= 0) {
 					free(out->v1[c]);
-					out->v1[c] = xstrdup(path);
+					out->v1[c] = xstrndup(path, path_len);
 					any = true;
 				}
 				name = end + 1;
 			}
-			free(path);
 		}
 		line = *eol ? eol + 1 : NULL;
 	}
