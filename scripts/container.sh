@@ -13,6 +13,18 @@ CG=/sys/fs/cgroup
 
 ctr_is_v2() { [ -f "$CG/cgroup.controllers" ]; }
 
+ctr_v2_controllers() { # the v2 controllers a container gets: those the host has
+	for c in memory cpu cpuset io pids; do
+		grep -qw "$c" "$CG/cgroup.controllers" && echo "$c"
+	done
+	return 0
+}
+
+# ctr_has_cpuset: containers can be given CPUs (v1, or v2 with a cpuset controller).
+ctr_has_cpuset() {
+	if ctr_is_v2; then grep -qw cpuset "$CG/cgroup.controllers"; else [ -d "$CG/cpuset" ]; fi
+}
+
 ctr_v1_dirs() { # NAME -> the cgroup directories it uses, one per line
 	own_mem=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup)
 	echo "$CG/memory${own_mem%/}/$1"
@@ -26,16 +38,21 @@ ctr_create() { # NAME MEM_BYTES CPU_QUOTA_US CPUS
 	name=$1 mem=$2 quota=$3 cpus=$4
 	if ctr_is_v2; then
 		parent=$CG/cviewfs.ctr
-		for c in memory cpu cpuset io; do
+		ctrls=$(ctr_v2_controllers)
+		for c in $ctrls; do
 			grep -qw "$c" "$CG/cgroup.subtree_control" ||
 				echo "+$c" > "$CG/cgroup.subtree_control" || return 1
 		done
 		mkdir -p "$parent"
-		echo "+memory +cpu +cpuset +io" > "$parent/cgroup.subtree_control" || return 1
+		echo "$ctrls" | sed 's/^/+/' | tr '\n' ' ' > "$parent/cgroup.subtree_control" || return 1
 		mkdir "$parent/$name" || return 1
-		echo "$mem" > "$parent/$name/memory.max"
-		echo "$quota 100000" > "$parent/$name/cpu.max" # "max 100000" is no quota
-		echo "$cpus" > "$parent/$name/cpuset.cpus"
+		echo "$mem" > "$parent/$name/memory.max" || return 1
+		echo "$quota 100000" > "$parent/$name/cpu.max" || return 1 # "max 100000" is no quota
+		# Without a cpuset controller (some kernels, User-Mode Linux)
+		# the container has every CPU.
+		if [ -f "$parent/$name/cpuset.cpus" ]; then
+			echo "$cpus" > "$parent/$name/cpuset.cpus" || return 1
+		fi
 		return 0
 	fi
 	for d in $(ctr_v1_dirs "$name"); do
@@ -52,7 +69,7 @@ ctr_create() { # NAME MEM_BYTES CPU_QUOTA_US CPUS
 
 ctr_set_cpus() { # NAME CPUS QUOTA: change a running container's limits
 	if ctr_is_v2; then
-		echo "$2" > "$CG/cviewfs.ctr/$1/cpuset.cpus"
+		[ -f "$CG/cviewfs.ctr/$1/cpuset.cpus" ] && echo "$2" > "$CG/cviewfs.ctr/$1/cpuset.cpus"
 		echo "$3 100000" > "$CG/cviewfs.ctr/$1/cpu.max"
 	else
 		echo "$2" > "$CG/cpuset/$1/cpuset.cpus"
@@ -77,7 +94,7 @@ ctr_run() { # NAME MNT CMD...
 	CTR_MNT=$mnt sh -c '
 		. "$0"; ctr_join "$1" $$; shift
 		exec unshare --pid --mount --fork --mount-proc sh -c "
-			for f in meminfo cpuinfo stat uptime loadavg swaps diskstats; do
+			for f in meminfo cpuinfo stat uptime loadavg swaps diskstats partitions; do
 				mount --bind \"\$CTR_MNT/proc/\$f\" /proc/\$f
 			done
 			mount --bind \"\$CTR_MNT/sys/devices/system/cpu\" /sys/devices/system/cpu

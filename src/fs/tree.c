@@ -137,11 +137,27 @@ static struct node *mkdir_p(const char *path)
 	return dir;
 }
 
+/* A proc file is listed only when the host has it: a kernel without PSI
+ * has no /proc/pressure (and no cgroup *.pressure files either), so there is
+ * nothing to serve, and a listed file that cannot be read breaks tools that
+ * trust the listing. The sys cpu files are computed from the CPU view. */
+static bool host_provides(const struct vfile *vf)
+{
+	if (strncmp(vf->dir, "proc", 4) != 0)
+		return true;
+	if (faccessat(host()->proc_fd, vf->host_file, F_OK, 0) == 0)
+		return true;
+	log_info("%s/%s: not served, the host has no /proc/%s", vf->dir, vf->name, vf->host_file);
+	return false;
+}
+
 void tree_build(void)
 {
 	tree.mount_time = time(NULL);
 	tree.root = node_add(NULL, "", NODE_DIR, false);
 	for (size_t i = 0; i < nr_vfiles; i++) {
+		if (!host_provides(&vfiles[i]))
+			continue;
 		struct node *dir = mkdir_p(vfiles[i].dir);
 		struct node *f = node_add(dir, vfiles[i].name, NODE_VFILE, false);
 		if (f)

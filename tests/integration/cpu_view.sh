@@ -27,6 +27,10 @@ print(n)")" \
 	"$(getconf _NPROCESSORS_ONLN)" "$(getconf _NPROCESSORS_CONF)" \
 	"$(python3 -c "import os; print(os.cpu_count())")" \
 	"$(COLUMNS=400 top -bn1 -1 | grep -o "%Cpu[0-9]*" | wc -l)"'
+# procps top prints no summary lines on some hosts (User-Mode Linux), even
+# from the kernel's own /proc: there it is left out of the comparison.
+TOP_WORKS=$(COLUMNS=400 top -bn1 -1 | grep -q "%Cpu" && echo 1)
+[ -n "$TOP_WORKS" ] || skip "procps top prints no CPU lines on this host, even from the kernel's /proc: not compared"
 
 weight() { # CPU list -> number of CPUs
 	python3 -c "import sys
@@ -40,6 +44,12 @@ print(n)" "$1"
 NCPU=$(getconf _NPROCESSORS_ONLN)
 SETS="0 0-1"
 [ "$NCPU" -ge 2 ] && SETS="0 1 0-1"
+if ! ctr_has_cpuset; then
+	# No cpuset controller (User-Mode Linux): every container has all
+	# the host's CPUs, and only the quota can lower the count.
+	SETS=0-$((NCPU - 1))
+	skip "no cpuset controller on this host: cpusets {0}, {1} and {0-1} not tested"
+fi
 for cpus in $SETS; do
 	for quota in max 50000 150000; do
 		for mode in plain cfs; do
@@ -52,6 +62,7 @@ for cpus in $SETS; do
 			name=$(new_ctr "$cpus" "$quota")
 			got=$(ctr_run "$name" "$mnt" sh -c "$COUNTS" 2>&1)
 			expect="cpuinfo=$want stat=$want online=$want dirs=$want onln=$want conf=$want python=$want top=$want"
+			[ -n "$TOP_WORKS" ] || { got=${got% top=*}; expect=${expect% top=*}; }
 			is "$got" "$expect" "cpuset $cpus, quota $quota, $mode: every count says $want"
 		done
 	done
@@ -112,7 +123,9 @@ sleep 0.3
 name=$(new_ctr 0-1 max)
 set -- $(ctr_run "$name" "$MNT" sh -c 'read -r _ u1 n1 s1 i1 r < /proc/stat; sleep 3; read -r _ u2 n2 s2 i2 r < /proc/stat; echo $((u2 - u1 + s2 - s1)) $((i2 - i1))')
 wait $burners
-ok "$([ "${1:-99}" -le 10 ] && [ "${2:-0}" -ge 400 ] && echo 1)" "two host CPU burners are invisible to an idle container (busy ${1:-?}, idle ${2:-?} ticks in 3 s)"
+# Idle for 3 s on each of its CPUs (2, or 1 on a 1-CPU host): 300 ticks a CPU.
+min_idle=$(( NCPU >= 2 ? 400 : 200 ))
+ok "$([ "${1:-99}" -le 10 ] && [ "${2:-0}" -ge $min_idle ] && echo 1)" "two host CPU burners are invisible to an idle container (busy ${1:-?}, idle ${2:-?} ticks in 3 s)"
 
 # No counter goes backwards while the cpuset and the quota change under a
 # reader that re-reads stat through one open file, as top does.

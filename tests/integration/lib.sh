@@ -37,8 +37,12 @@ skip() {
 	echo "ok $TAP_N # SKIP $1"
 }
 
+# The test's own stdout, for a bail-out from inside $(...).
+exec 3>&1
 bail() {
-	echo "Bail out! $1"
+	echo "Bail out! $1" >&3
+	# In a command substitution: end the test itself (its trap cleans up).
+	[ "$BASHPID" = "$$" ] || kill -TERM $$
 	exit 1
 }
 
@@ -59,6 +63,11 @@ cleanup_all() {
 		grep -q " $m fuse" /proc/mounts && umount -l "$m"
 	done
 	for pid in $DAEMONS; do wait "$pid" 2>/dev/null; done
+	# What the daemons said, for a failed test's log.
+	if [ "$TAP_FAILED" != 0 ] && [ -s "$TMP/daemon.log" ]; then
+		echo "--- daemon log (last 40 lines)" >&2
+		tail -40 "$TMP/daemon.log" >&2
+	fi
 	rm -rf "$TMP"
 }
 trap cleanup_all EXIT
