@@ -1,10 +1,11 @@
 #!/bin/bash
-# podman (with runc) and a hooks.d directory (--hooks-dir) holding the
-# toolkit's hook: the container sees its own 256 MiB and 1 CPU; remount
-# --all heals it after the daemon is killed the hard way and restarted;
-# umount --all gives it the host's numbers; an io.cviewfs.disable=true
-# annotation opts a container out; a container starts while the daemon
-# is down.
+# podman and a hooks.d directory (--hooks-dir) holding the toolkit's hook,
+# once with runc and once with crun (crun only on a cgroup v2 host: it
+# refuses hybrid hierarchies): the container sees its own 256 MiB and 1
+# CPU; remount --all heals it after the daemon is killed the hard way and
+# restarted; umount --all gives it the host's numbers; an
+# io.cviewfs.disable=true annotation opts a container out; a container
+# starts while the daemon is down.
 set -u
 . "$TESTLIB"
 . "$(dirname "$TESTLIB")/runtime_lib.sh"
@@ -16,9 +17,16 @@ fi
 
 MNT=$TMP/mnt
 HOOKS=$TMP/hooks.d
-# Storage of its own, so nothing of the host's podman is touched.
-PODMAN="podman --root $TMP/podman/root --runroot $TMP/podman/run --storage-driver vfs --runtime runc --cgroup-manager=cgroupfs"
+# Storage of its own, so nothing of the host's podman is touched; the
+# runtime is set per scenario (RT).
+PODMAN_BASE="podman --root $TMP/podman/root --runroot $TMP/podman/run --storage-driver vfs --cgroup-manager=cgroupfs"
+RT=runc
+PODMAN="$PODMAN_BASE --runtime $RT"
 CTRS=""
+# CPUs only where there is a cpuset controller to give them with (not on
+# a v2 host without one: the runtime would fail to write cpuset.cpus).
+CPUSET_ARGS=""
+ctr_has_cpuset && CPUSET_ARGS="--cpuset-cpus 0"
 
 # The shipped hooks.d file, pointed at this build and this mount point.
 mkdir -p "$HOOKS"
@@ -35,10 +43,11 @@ run() {
 	local name=$1
 	shift
 	CTRS="$CTRS $name"
+	# shellcheck disable=SC2086 # CPUSET_ARGS: none or two words
 	$PODMAN --hooks-dir "$HOOKS" run -d --name "$name" --network none \
 		--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --cgroups=no-conmon \
 		--cgroup-parent="$CG_PARENT" --memory 256m --cpu-quota 50000 --cpu-period 100000 \
-		--cpuset-cpus 0 -v /usr:/usr:ro -v /etc:/etc:ro "$@" --rootfs "$TMP/rootfs" \
+		$CPUSET_ARGS -v /usr:/usr:ro -v /etc:/etc:ro "$@" --rootfs "$TMP/rootfs" \
 		sleep 600 > /dev/null 2> "$TMP/$name.start"
 }
 
@@ -50,50 +59,76 @@ running() {
 	[ "$($PODMAN inspect --format '{{.State.Running}}' "$1" 2>/dev/null)" = true ] && echo 1
 }
 
+# Removes the containers (their poststop hooks run), whichever runtime
+# made them.
+rm_ctrs() {
+	for c in $CTRS; do $PODMAN_BASE rm -f -t 0 "$c" > /dev/null 2>&1; done
+	CTRS=""
+}
 stop_ctrs() {
-	for c in $CTRS; do $PODMAN rm -f -t 0 "$c" > /dev/null 2>&1; done
+	rm_ctrs
 	rt_remove_cgroups
 }
 on_cleanup stop_ctrs
 
-start_cviewfs "$MNT"
+# scenario RUNTIME: the whole test with podman --runtime RUNTIME; every
+# assertion names the runtime.
+scenario() {
+	RT=$1
+	PODMAN="$PODMAN_BASE --runtime $RT"
+	local id
+	start_cviewfs "$MNT"
+
+	run "a-$RT"
+	ok "$(running "a-$RT")" "podman --runtime $RT --hooks-dir starts a container ($(cat "$TMP/a-$RT.start"))"
+	probe "a-$RT"
+	rt_check_probe "$TMP/a-$RT.out" "$TMP/a-$RT.err" "$want_ctr" "podman/$RT + hooks.d: the container's numbers"
+	rt_check_uptime "$TMP/a-$RT.out" "podman/$RT + hooks.d"
+
+	run "off-$RT" --annotation io.cviewfs.disable=true
+	probe "off-$RT"
+	rt_check_probe "$TMP/off-$RT.out" "$TMP/off-$RT.err" "$want_host" "podman/$RT, io.cviewfs.disable=true: the container keeps the host's files"
+
+	rt_restart_hard "$MNT"
+	"$TK" --mountpoint "$MNT" --state-dir "$STATE" remount --all > "$TMP/remount.out" 2>&1
+	is "$?" "0" "podman/$RT: remount --all succeeds ($(tr '\n' ';' < "$TMP/remount.out"))"
+	probe "a-$RT"
+	rt_check_probe "$TMP/a-$RT.out" "$TMP/a-$RT.err" "$want_ctr" "podman/$RT: after remount --all, the same container: its numbers again"
+	probe "off-$RT"
+	rt_check_probe "$TMP/off-$RT.out" "$TMP/off-$RT.err" "$want_host" "podman/$RT: remount --all leaves the opted-out container alone"
+
+	"$TK" --mountpoint "$MNT" --state-dir "$STATE" umount --all > "$TMP/umount.out" 2>&1
+	is "$?" "0" "podman/$RT: umount --all succeeds ($(tr '\n' ';' < "$TMP/umount.out"))"
+	probe "a-$RT"
+	rt_check_probe "$TMP/a-$RT.out" "$TMP/a-$RT.err" "$want_host" "podman/$RT: after umount --all: the host's numbers"
+
+	# podman's own id (a prefix of it, as podman prints) finds the container.
+	id=$($PODMAN inspect --format '{{.Id}}' "a-$RT" | cut -c1-12)
+	"$TK" --mountpoint "$MNT" --state-dir "$STATE" remount --container-id "$id" > "$TMP/remount.out" 2>&1
+	is "$?" "0" "podman/$RT: remount --container-id $id ($(tr '\n' ';' < "$TMP/remount.out"))"
+	probe "a-$RT"
+	rt_check_probe "$TMP/a-$RT.out" "$TMP/a-$RT.err" "$want_ctr" "podman/$RT: after remount --container-id: the container's numbers"
+
+	rt_kill_daemon "$MNT"
+	run "b-$RT"
+	ok "$(running "b-$RT")" "podman/$RT: a container starts while cviewfs is down ($(cat "$TMP/b-$RT.start"))"
+	probe "b-$RT"
+	rt_check_probe "$TMP/b-$RT.out" "$TMP/b-$RT.err" "$want_host" "podman/$RT: without cviewfs the container sees the host"
+
+	# The next runtime starts from nothing: no container, no daemon.
+	rm_ctrs
+}
+
 want_ctr=$(rt_expect_ctr)
 want_host=$(rt_expect_host)
-
-run a
-ok "$(running a)" "podman --hooks-dir starts a container ($(cat "$TMP/a.start"))"
-probe a
-rt_check_probe "$TMP/a.out" "$TMP/a.err" "$want_ctr" "podman + hooks.d: the container's numbers"
-rt_check_uptime "$TMP/a.out" "podman + hooks.d"
-
-run off --annotation io.cviewfs.disable=true
-probe off
-rt_check_probe "$TMP/off.out" "$TMP/off.err" "$want_host" "io.cviewfs.disable=true: the container keeps the host's files"
-
-rt_restart_hard "$MNT"
-"$TK" --mountpoint "$MNT" --state-dir "$STATE" remount --all > "$TMP/remount.out" 2>&1
-is "$?" "0" "remount --all succeeds ($(tr '\n' ';' < "$TMP/remount.out"))"
-probe a
-rt_check_probe "$TMP/a.out" "$TMP/a.err" "$want_ctr" "after remount --all, the same container: its numbers again"
-probe off
-rt_check_probe "$TMP/off.out" "$TMP/off.err" "$want_host" "remount --all leaves the opted-out container alone"
-
-"$TK" --mountpoint "$MNT" --state-dir "$STATE" umount --all > "$TMP/umount.out" 2>&1
-is "$?" "0" "umount --all succeeds ($(tr '\n' ';' < "$TMP/umount.out"))"
-probe a
-rt_check_probe "$TMP/a.out" "$TMP/a.err" "$want_host" "after umount --all: the host's numbers"
-
-# podman's own id (a prefix of it, as podman prints) finds the container.
-id=$($PODMAN inspect --format '{{.Id}}' a | cut -c1-12)
-"$TK" --mountpoint "$MNT" --state-dir "$STATE" remount --container-id "$id" > "$TMP/remount.out" 2>&1
-is "$?" "0" "remount --container-id $id ($(tr '\n' ';' < "$TMP/remount.out"))"
-probe a
-rt_check_probe "$TMP/a.out" "$TMP/a.err" "$want_ctr" "after remount --container-id: the container's numbers"
-
-rt_kill_daemon "$MNT"
-run b
-ok "$(running b)" "a container starts while cviewfs is down ($(cat "$TMP/b.start"))"
-probe b
-rt_check_probe "$TMP/b.out" "$TMP/b.err" "$want_host" "without cviewfs the container sees the host"
+rt_note_top
+scenario runc
+if ! command -v crun >/dev/null; then
+	skip "podman with crun: crun not installed"
+elif ! ctr_is_v2; then
+	skip "podman with crun: crun refuses hybrid cgroup hierarchies"
+else
+	scenario crun
+fi
 
 done_testing

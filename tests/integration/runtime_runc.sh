@@ -28,13 +28,19 @@ bundle() {
 	hook=$(jq -n --arg tk "$TK" --arg mnt "$MNT" --arg st "$STATE" --arg env "$TK_ENV" \
 		'{path: $tk, args: ["cviewfs-toolkit", "--mountpoint", $mnt, "--state-dir", $st, "hook"],
 		  env: ($env | split(" ")), timeout: 10}')
-	jq --arg cg "$CG_PARENT/$1" --argjson mem "$MEM_LIMIT" --argjson hook "$hook" '
+	# cpus and mems only where there is a cpuset controller (not on a v2
+	# host without one: runc would fail to write cpuset.cpus); the cgroup
+	# namespace only if runc spec did not add it (it does on a v2 host).
+	jq --arg cg "$CG_PARENT/$1" --argjson mem "$MEM_LIMIT" --argjson hook "$hook" \
+		--argjson cpuset "$(ctr_has_cpuset && echo true || echo false)" '
 		.process.terminal = false | .process.args = ["sleep", "600"] |
 		.root.readonly = true |
 		.linux.cgroupsPath = $cg |
 		.linux.resources.memory = {limit: $mem} |
-		.linux.resources.cpu = {quota: 50000, period: 100000, cpus: "0", mems: "0"} |
-		.linux.namespaces += [{type: "cgroup"}] |
+		.linux.resources.cpu = ({quota: 50000, period: 100000} +
+			if $cpuset then {cpus: "0", mems: "0"} else {} end) |
+		(if any(.linux.namespaces[]; .type == "cgroup") then .
+		 else .linux.namespaces += [{type: "cgroup"}] end) |
 		.mounts += [
 			{destination: "/usr", type: "bind", source: "/usr", options: ["rbind", "ro"]},
 			{destination: "/etc", type: "bind", source: "/etc", options: ["rbind", "ro"]},
@@ -67,6 +73,7 @@ on_cleanup stop_ctrs
 start_cviewfs "$MNT"
 want_ctr=$(rt_expect_ctr)
 want_host=$(rt_expect_host)
+rt_note_top
 
 run a
 ok "$([ -n "$($RUNC state a 2>/dev/null | jq -r 'select(.status == "running") | .id')" ] && echo 1)" "runc starts a container with the hook ($(cat "$TMP/a.start"))"
