@@ -34,6 +34,21 @@ sed -i "s|^\(lxc.hook.[a-z-]* = .*\)$|\1 $MNT $STATE|" "$HOOKDIR/cviewfs.conf"
 
 rt_rootfs "$TMP/rootfs"
 
+# limits: the config lines for 256 MiB, 0.5 CPU and (where the host has a
+# cpuset controller) CPU 0: lxc.cgroup2.* keys on a cgroup v2 host, which
+# ignores lxc.cgroup.* ones.
+limits() {
+	if ctr_is_v2; then
+		printf '%s\n' "lxc.cgroup2.memory.max = $MEM_LIMIT" "lxc.cgroup2.cpu.max = 50000 100000"
+		ctr_has_cpuset && printf '%s\n' "lxc.cgroup2.cpuset.cpus = 0" "lxc.cgroup2.cpuset.mems = 0"
+	else
+		printf '%s\n' "lxc.cgroup.memory.limit_in_bytes = $MEM_LIMIT" \
+			"lxc.cgroup.cpu.cfs_quota_us = 50000" "lxc.cgroup.cpu.cfs_period_us = 100000"
+		ctr_has_cpuset && printf '%s\n' "lxc.cgroup.cpuset.cpus = 0" "lxc.cgroup.cpuset.mems = 0"
+	fi
+	return 0
+}
+
 # start NAME: lxc-execute in the background, its init sleeping; waits
 # until it runs.
 start() {
@@ -50,11 +65,7 @@ start() {
 	lxc.mount.entry = /usr usr none ro,bind 0 0
 	lxc.mount.entry = /etc etc none ro,bind 0 0
 	lxc.mount.entry = tmpfs tmp tmpfs nosuid,nodev 0 0
-	lxc.cgroup.memory.limit_in_bytes = $MEM_LIMIT
-	lxc.cgroup.cpu.cfs_quota_us = 50000
-	lxc.cgroup.cpu.cfs_period_us = 100000
-	lxc.cgroup.cpuset.cpus = 0
-	lxc.cgroup.cpuset.mems = 0
+	$(limits)
 	lxc.include = $HOOKDIR/cviewfs.conf
 	EOF
 	NAMES="$NAMES $name"
@@ -77,16 +88,20 @@ stop_ctrs() {
 	for n in $NAMES; do lxc-stop -P "$LXCPATH" -n "$n" -k > /dev/null 2>&1; done
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
 	# LXC's cgroups (relative: under ours) and the empty lxc.pivot it
-	# leaves behind in every hierarchy.
-	local own_mem
+	# leaves behind in every hierarchy (v1), or next to them (v2).
+	local own_mem own_v2
 	own_mem=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup)
+	own_v2=$(awk -F: '$1 == 0 {print $3}' /proc/self/cgroup)
+	own_v2=${own_v2:-/}
 	for n in $NAMES; do
 		for d in /sys/fs/cgroup/*/lxc.payload.$n /sys/fs/cgroup/*/lxc.monitor.$n \
-			/sys/fs/cgroup/memory${own_mem%/}/lxc.payload.$n /sys/fs/cgroup/memory${own_mem%/}/lxc.monitor.$n; do
+			/sys/fs/cgroup/memory${own_mem%/}/lxc.payload.$n /sys/fs/cgroup/memory${own_mem%/}/lxc.monitor.$n \
+			/sys/fs/cgroup${own_v2%/}/lxc.payload.$n /sys/fs/cgroup${own_v2%/}/lxc.monitor.$n; do
 			[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
 		done
 	done
-	for d in /sys/fs/cgroup/*/lxc.pivot /sys/fs/cgroup/memory${own_mem%/}/lxc.pivot; do
+	for d in /sys/fs/cgroup/*/lxc.pivot /sys/fs/cgroup/memory${own_mem%/}/lxc.pivot \
+		/sys/fs/cgroup${own_v2%/}/lxc.pivot; do
 		[ -d "$d" ] && rmdir "$d" 2>/dev/null
 	done
 	return 0
@@ -96,10 +111,26 @@ on_cleanup stop_ctrs
 start_cviewfs "$MNT"
 want_ctr=$(rt_expect_ctr)
 want_host=$(rt_expect_host)
+rt_note_top
 
 a=cvt-lxc-$$-a
 start "$a"
 ok "$([ $? = 0 ] && echo 1)" "lxc-execute starts a container with the mount hook ($(cat "$TMP/$a.start"))"
+# Java reads the memory limit of its own cgroup only. On v2, lxc-attach
+# runs commands in a child cgroup of the container's (.lxc) that has no
+# memory controller, so Java sees no limit there, with or without cviewfs
+# (free and node, which read cviewfs, must still say 256).
+cat > "$TMP/rootfs/has-memlimit" <<'EOF'
+v2=$(awk -F: '$1 == 0 {print $3}' /proc/self/cgroup)
+v1=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup)
+test -e "/sys/fs/cgroup${v2%/}/memory.max" || test -e "/sys/fs/cgroup/memory${v1%/}/memory.limit_in_bytes"
+EOF
+if ! lxc-attach -P "$LXCPATH" -n "$a" -- sh /has-memlimit 2>/dev/null; then
+	echo "# lxc-attach's cgroup has no memory limit file of its own: Java sees no limit there"
+	JAVA_CTR="1/Unlimited"
+	want_ctr=$(rt_expect_ctr)
+	want_host=$(rt_expect_host)
+fi
 probe "$a"
 rt_check_probe "$TMP/$a.out" "$TMP/$a.err" "$want_ctr" "LXC + mount hook: the container's numbers"
 rt_check_uptime "$TMP/$a.out" "LXC + mount hook"
