@@ -9,14 +9,30 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 struct loop;
 
 struct request_thread {
 	pthread_t id;
-	struct fuse_buf buf; /* freed after the join: a cancelled thread cannot */
+	struct fuse_buf buf; /* freed after the join */
 	struct loop *loop;
+	_Atomic bool done;   /* returned: no more wake-ups needed */
 };
+
+/* Wakes a request thread waiting in read() on the connection: delivered
+ * without SA_RESTART, so the read fails with EINTR before it takes a
+ * request. (pthread_cancel is not safe there: with glibc's asynchronous
+ * cancellation around read(), a thread cancelled just as the read
+ * returned loses the request it took, and before Linux 6.9 nothing gives
+ * such a request to another process: its reader waits forever.) */
+#define WAKE_SIGNAL SIGRTMIN
+
+static void on_wake(int sig)
+{
+	(void)sig;
+}
 
 struct loop {
 	struct fuse_session *se;
@@ -28,10 +44,20 @@ struct loop {
 	unsigned nthreads;
 	_Atomic unsigned idle; /* threads waiting for a request */
 	_Atomic int error;     /* first fatal receive error */
-	sem_t finished;        /* posted by a thread that stops by itself, or loop_wake */
+	sem_t finished;        /* posted by a thread that stops by itself, or loop_stop */
 };
 
 static struct loop *_Atomic running;
+/* loop_stop was called. Not libfuse's session flag: libfuse 3 drops a
+ * request it read after fuse_session_exit (its receive returns 0), and a
+ * dropped request leaves its reader waiting forever before Linux 6.9. */
+static _Atomic bool stop_requested;
+
+/* Serving ends: asked to, or the connection ended (libfuse sets its flag). */
+static bool ended(struct loop *l)
+{
+	return atomic_load(&stop_requested) || fuse_session_exited(l->se);
+}
 
 static void *request_thread(void *arg);
 
@@ -45,7 +71,7 @@ static int start_thread(struct loop *l)
 	pthread_mutex_lock(&l->lock);
 	/* Once the session ended, loop_serve counts the threads to stop:
 	 * none may start after that. */
-	if (l->nthreads >= l->max_threads || fuse_session_exited(l->se)) {
+	if (l->nthreads >= l->max_threads || ended(l)) {
 		pthread_mutex_unlock(&l->lock);
 		return 0;
 	}
@@ -63,19 +89,47 @@ static int start_thread(struct loop *l)
 	return -r;
 }
 
+/* libfuse's receive buffer (struct fuse_session's bufsize in libfuse 3:
+ * FUSE_MAX_MAX_PAGES pages and a header page), allocated here so that its
+ * first pages can be touched before the first request: the kernel copies
+ * a request into it after taking it off the queue, and a copy that must
+ * fault a page in fails if the process is being killed at that moment,
+ * which fails the request with EIO. Requests this filesystem serves fit
+ * in the first page. */
+#define RECEIVE_BUF_SIZE(page) (256 * (size_t)(page) + 4096)
+#define PREFAULT_BYTES 8192
+
+static bool prepare_buffer(struct fuse_buf *buf)
+{
+	size_t size = RECEIVE_BUF_SIZE(sysconf(_SC_PAGESIZE));
+	buf->mem = malloc(size);
+	if (!buf->mem)
+		return false;
+	buf->size = size;
+	memset(buf->mem, 0, PREFAULT_BYTES);
+	return true;
+}
+
 static void *request_thread(void *arg)
 {
 	struct request_thread *self = arg;
 	struct loop *l = self->loop;
 	struct fuse_buf *buf = &self->buf;
+	sigset_t wake;
 
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-	while (!fuse_session_exited(l->se)) {
-		/* Cancelled (at the end of serving) only while waiting for a
-		 * request: one being answered is always answered. */
-		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+	sigemptyset(&wake);
+	sigaddset(&wake, WAKE_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	if (!prepare_buffer(buf)) {
+		int none = 0;
+		atomic_compare_exchange_strong(&l->error, &none, -ENOMEM);
+		fuse_session_exit(l->se);
+	}
+	while (!ended(l)) {
+		/* At the end of serving, loop_serve signals the threads until
+		 * they return: one waiting for a request gets EINTR, one
+		 * answering a request answers it first. */
 		int n = fuse_session_receive_buf(l->se, buf);
-		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 		if (n == -EINTR)
 			continue;
 		if (n <= 0) { /* 0: the connection ended (ENODEV) */
@@ -94,8 +148,28 @@ static void *request_thread(void *arg)
 			fuse_session_process_buf(l->se, buf);
 		atomic_fetch_add(&l->idle, 1);
 	}
+	atomic_store(&self->done, true);
 	sem_post(&l->finished);
 	return NULL;
+}
+
+/* Until every thread has returned: one wake-up per round, since a thread
+ * may be between its last look at the session and its read() when the
+ * signal comes. */
+static void stop_threads(struct loop *l, unsigned n)
+{
+	for (;;) {
+		unsigned running = 0;
+		for (unsigned i = 0; i < n; i++) {
+			if (!atomic_load(&l->threads[i].done)) {
+				pthread_kill(l->threads[i].id, WAKE_SIGNAL);
+				running++;
+			}
+		}
+		if (!running)
+			return;
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	}
 }
 
 int loop_serve(struct fuse_session *se, unsigned max_threads, bool raw)
@@ -109,23 +183,25 @@ int loop_serve(struct fuse_session *se, unsigned max_threads, bool raw)
 		free(l.threads);
 		return -ENOMEM;
 	}
+	struct sigaction wake = { .sa_handler = on_wake }; /* no SA_RESTART */
+	sigemptyset(&wake.sa_mask);
+	sigaction(WAKE_SIGNAL, &wake, NULL);
 	int r = start_thread(&l);
 	if (r < 0) {
 		log_err("cannot start a request thread: %s", strerror(-r));
 		fuse_session_exit(se);
 	}
-	/* A stop signal's handler ends the session and calls loop_wake; a
-	 * thread that met the end of the connection posts. */
+	/* A stop signal's handler calls loop_stop; a thread that met the end
+	 * of the connection posts. */
 	atomic_store(&running, &l);
-	while (!fuse_session_exited(se))
+	while (!ended(&l))
 		sem_wait(&l.finished);
 	atomic_store(&running, NULL);
 
 	pthread_mutex_lock(&l.lock);
 	unsigned n = l.nthreads;
 	pthread_mutex_unlock(&l.lock);
-	for (unsigned i = 0; i < n; i++)
-		pthread_cancel(l.threads[i].id);
+	stop_threads(&l, n);
 	for (unsigned i = 0; i < n; i++) {
 		pthread_join(l.threads[i].id, NULL);
 		free(l.threads[i].buf.mem);
@@ -138,8 +214,9 @@ int loop_serve(struct fuse_session *se, unsigned max_threads, bool raw)
 	return atomic_load(&l.error);
 }
 
-void loop_wake(void)
+void loop_stop(void)
 {
+	atomic_store(&stop_requested, true);
 	struct loop *l = atomic_load(&running);
 	if (l)
 		sem_post(&l->finished);

@@ -10,13 +10,12 @@
 #include <fuse_lowlevel.h>
 #include <stdbool.h>
 
-/* Serves until the session ends (fuse_session_exit, or the connection
- * ended: 0), or a receive error (its -errno). Requests being answered are
- * finished; threads waiting for one are cancelled. */
+/* Serves until loop_stop or the end of the connection (0), or a receive
+ * error (its -errno). Every request taken is answered: threads waiting for
+ * one are woken without taking it. */
 int loop_serve(struct fuse_session *se, unsigned max_threads, bool raw);
 
-/* Async-signal-safe: makes loop_serve look at the session again (call it
- * after fuse_session_exit in a signal handler). */
-void loop_wake(void);
+/* Async-signal-safe: ends loop_serve (at once if it has not started). */
+void loop_stop(void);
 
 #endif

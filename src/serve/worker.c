@@ -33,8 +33,6 @@
  * taken but not answered. Older headers lack the constant. */
 #define NOTIFY_RESEND 7
 
-static struct fuse_session *session;
-
 static void say(const char *msg)
 {
 	/* Signal handlers may only write(2). */
@@ -49,8 +47,7 @@ static void on_exit_signal(int sig)
 {
 	(void)sig;
 	stop_asked = 1;
-	fuse_session_exit(session);
-	loop_wake();
+	loop_stop();
 }
 
 static void on_sigusr2(int sig)
@@ -61,9 +58,8 @@ static void on_sigusr2(int sig)
 				 : "cviewfs: virtualization off: serving host values\n");
 }
 
-static void install_signals(struct fuse_session *se)
+static void install_signals(void)
 {
-	session = se;
 	/* No SA_RESTART: the waits of the request loop must see the stop. */
 	struct sigaction stop = { .sa_handler = on_exit_signal };
 	sigemptyset(&stop.sa_mask);
@@ -275,7 +271,7 @@ int worker_main(const struct options *o, const char *prog, const struct handoff 
 		log_err("cannot start a FUSE session on the handed-over connection");
 		goto out;
 	}
-	install_signals(se);
+	install_signals();
 	tell_supervisor(h->ready_fd, 'r');
 	/* An upgrade: the predecessor is still draining its requests. */
 	if (h->go_fd >= 0 && wait_for_go(h->go_fd) < 0)
