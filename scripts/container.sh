@@ -78,9 +78,9 @@ ctr_set_cpus() { # NAME CPUS QUOTA: change a running container's limits
 	fi
 }
 
-ctr_join() { # NAME PID
+ctr_join() { # NAME PID (v2: into the sub-cgroup $CTR_SUB of it, if set)
 	if ctr_is_v2; then
-		echo "$2" > "$CG/cviewfs.ctr/$1/cgroup.procs"
+		echo "$2" > "$CG/cviewfs.ctr/$1${CTR_SUB:+/$CTR_SUB}/cgroup.procs"
 	else
 		for d in $(ctr_v1_dirs "$1"); do echo "$2" > "$d/cgroup.procs"; done
 	fi

@@ -170,7 +170,11 @@ else
 	# A plain pattern: a file named after it, relative to the crashed
 	# process's directory unless absolute. Removed again: it is ours.
 	case $pattern in /*) dir=$(dirname "$pattern") base=$(basename "$pattern") ;; *) dir=$cwd base=$pattern ;; esac
-	core=$(find "$dir" -maxdepth 1 -name "${base%%%*}*" -newer "$TMP/before-crash" -type f | head -1)
+	for _ in $(seq 50); do # (a slow machine may still be writing it)
+		core=$(find "$dir" -maxdepth 1 -name "${base%%%*}*" -newer "$TMP/before-crash" -type f | head -1)
+		[ -n "$core" ] && break
+		sleep 0.1
+	done
 	ok "$core" "the core is where kernel.core_pattern '$pattern' puts it (${core:-nothing in $dir})"
 	[ -n "$core" ] && rm -f "$core"
 fi
