@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 struct loop;
 
@@ -89,27 +88,6 @@ static int start_thread(struct loop *l)
 	return -r;
 }
 
-/* libfuse's receive buffer (struct fuse_session's bufsize in libfuse 3:
- * FUSE_MAX_MAX_PAGES pages and a header page), allocated here so that its
- * first pages can be touched before the first request: the kernel copies
- * a request into it after taking it off the queue, and a copy that must
- * fault a page in fails if the process is being killed at that moment,
- * which fails the request with EIO. Requests this filesystem serves fit
- * in the first page. */
-#define RECEIVE_BUF_SIZE(page) (256 * (size_t)(page) + 4096)
-#define PREFAULT_BYTES 8192
-
-static bool prepare_buffer(struct fuse_buf *buf)
-{
-	size_t size = RECEIVE_BUF_SIZE(sysconf(_SC_PAGESIZE));
-	buf->mem = malloc(size);
-	if (!buf->mem)
-		return false;
-	buf->size = size;
-	memset(buf->mem, 0, PREFAULT_BYTES);
-	return true;
-}
-
 static void *request_thread(void *arg)
 {
 	struct request_thread *self = arg;
@@ -120,11 +98,6 @@ static void *request_thread(void *arg)
 	sigemptyset(&wake);
 	sigaddset(&wake, WAKE_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
-	if (!prepare_buffer(buf)) {
-		int none = 0;
-		atomic_compare_exchange_strong(&l->error, &none, -ENOMEM);
-		fuse_session_exit(l->se);
-	}
 	while (!ended(l)) {
 		/* At the end of serving, loop_serve signals the threads until
 		 * they return: one waiting for a request gets EINTR, one

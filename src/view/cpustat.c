@@ -11,6 +11,8 @@
 
 struct slot {
 	bool set;
+	/* Restored from a predecessor's save, not advanced since. */
+	bool restored;
 	unsigned host;
 	uint64_t last_user, last_system, last_host_ticks; /* raw inputs last time */
 	struct cpustat_times shown;
@@ -109,9 +111,16 @@ void cpustat_advance(struct cpustat_state *st, const struct cpustat_sample *s,
 				ds = share(ds_total, k, s->n);
 			}
 			uint64_t dt = same_cpu ? growth(ticks, sl->last_host_ticks) : 0;
-			di = sat_sub(dt, du + ds);
+			/* Idle is clamped per step, so the sum of several steps can
+			 * exceed one step over the same time. A predecessor that
+			 * died after its last save may have shown such steps: the
+			 * first step after a restore counts all of dt as idle, the
+			 * most any split of it can have shown (a one-time excess of
+			 * at most the container's CPU time since the save). */
+			di = sl->restored ? dt : sat_sub(dt, du + ds);
 		}
 		sl->set = true;
+		sl->restored = false;
 		sl->host = s->host_cpu[k];
 		sl->last_user = raw_u;
 		sl->last_system = raw_s;
@@ -285,6 +294,7 @@ static struct cpustat_state *parse_state(const char **pos)
 				   &sl->shown.idle) != 8)
 			goto torn;
 		sl->set = set;
+		sl->restored = set;
 	}
 	*pos = eol + 1;
 	return st;

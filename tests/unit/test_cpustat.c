@@ -1,5 +1,6 @@
 /* Per-container CPU accounting: monotonic, exact, like wall time. */
 #include "tap.h"
+#include "util/strbuf.h"
 #include "view/cpustat.h"
 
 #include <stdlib.h>
@@ -120,6 +121,53 @@ int main(void)
 	ok(monotonic, "10,000 reads with changing CPUs and limits: no per-CPU counter decreases");
 	ok(sum_monotonic, "10,000 reads: the cpu line never decreases");
 	cpustat_state_free(st);
+
+	/* A successor restored from a save older than what its predecessor
+	 * showed: the same raw history, split in steps by the predecessor and
+	 * in one step by the successor. v2 totals on one shown CPU; the
+	 * container first runs 150 ticks elsewhere while host CPU 0 advances
+	 * 100 (idle clamped: +0), then nothing (+100 idle). */
+	unsigned cpu0[] = { 0 };
+	memset(&w, 0, sizeof(w));
+	w.host_ticks[0] = 1000;
+	struct cpustat_state *pre = cpustat_acquire("v2:/split", 0);
+	sample_of(&w, cpu0, 1, false, ticks, user, sys, &s);
+	cpustat_advance(pre, &s, out, &sum);
+	cpustat_release(pre);
+	struct strbuf saved = STRBUF_INIT;
+	cpustat_save(&saved);
+	struct cpustat_times shown[2];
+	pre = cpustat_acquire("v2:/split", 0);
+	w.host_ticks[0] += 100;
+	w.user[1] += 150;
+	sample_of(&w, cpu0, 1, false, ticks, user, sys, &s);
+	cpustat_advance(pre, &s, out, &sum);
+	w.host_ticks[0] += 100;
+	sample_of(&w, cpu0, 1, false, ticks, user, sys, &s);
+	cpustat_advance(pre, &s, out, &sum);
+	shown[0] = out[0];
+	cpustat_release(pre);
+	/* The predecessor dies; its successor starts from the save. */
+	cpustat_forget_all();
+	is_u64(cpustat_restore(sb_str(&saved), 0), 1, "the successor restores the saved state");
+	struct cpustat_state *succ = cpustat_acquire("v2:/split", 0);
+	cpustat_advance(succ, &s, out, &sum);
+	shown[1] = out[0];
+	ok(shown[1].idle >= shown[0].idle && shown[1].user == shown[0].user &&
+	   shown[1].system == shown[0].system,
+	   "after a restore, nothing shows less than the predecessor showed for the same raw values "
+	   "(idle %llu vs %llu, user %llu vs %llu)", (unsigned long long)shown[1].idle,
+	   (unsigned long long)shown[0].idle, (unsigned long long)shown[1].user,
+	   (unsigned long long)shown[0].user);
+	w.host_ticks[0] += 100;
+	w.user[1] += 60;
+	sample_of(&w, cpu0, 1, false, ticks, user, sys, &s);
+	uint64_t idle_before = out[0].idle;
+	cpustat_advance(succ, &s, out, &sum);
+	is_u64(out[0].idle - idle_before, 40, "the next step counts idle as usual (100 ticks, 60 busy)");
+	cpustat_release(succ);
+	cpustat_forget_all();
+	sb_free(&saved);
 
 	/* registry: one state per container key */
 	struct cpustat_state *a = cpustat_acquire("v1:/a", 0);
