@@ -79,10 +79,11 @@ void state_save(int fd)
 
 	if (fd < 0)
 		return;
+	/* Taken under the lock: a save never overwrites a newer one. */
+	pthread_mutex_lock(&save_lock);
 	cpustat_save(&body);
 	sb_puts(&body, "E\n");
 	loadavg_save(&body);
-	pthread_mutex_lock(&save_lock);
 	unsigned next = read_header(fd, &slot, &len) == 0 ? !slot : 0;
 	off_t off = (off_t)(SLOT_BASE + next * SLOT_SIZE);
 	bool ok = body.len <= SLOT_SIZE;
@@ -149,12 +150,19 @@ static void *autosave_loop(void *arg)
 	return NULL;
 }
 
+static void save_now(void)
+{
+	state_save(autosave.fd);
+}
+
 void state_autosave_start(int fd, void (*tidy)(void))
 {
 	if ((fd < 0 && !tidy) || autosave.running)
 		return;
 	autosave.fd = fd;
 	autosave.tidy = tidy;
+	if (fd >= 0)
+		cpustat_on_first_sight(save_now);
 	autosave.stop = false;
 	if (pthread_create(&autosave.thread, NULL, autosave_loop, NULL) == 0)
 		autosave.running = true;
@@ -172,4 +180,5 @@ void state_autosave_stop(void)
 	pthread_mutex_unlock(&autosave.lock);
 	pthread_join(autosave.thread, NULL);
 	autosave.running = false;
+	cpustat_on_first_sight(NULL);
 }

@@ -29,6 +29,7 @@ struct cpustat_state {
 	uint64_t last_user_total, last_system_total;
 	bool sum_set;
 	struct cpustat_times sum;
+	bool fresh; /* made by this process, not yet released */
 };
 
 /* Growth of a kernel counter; a smaller value means it restarted from 0. */
@@ -192,6 +193,7 @@ struct cpustat_state *cpustat_acquire(const char *key, double now)
 			break;
 	if (!st) {
 		st = cpustat_state_new();
+		st->fresh = true;
 		st->key = xstrdup(key);
 		st->next = reg.bucket[b];
 		reg.bucket[b] = st;
@@ -203,10 +205,22 @@ struct cpustat_state *cpustat_acquire(const char *key, double now)
 	return st;
 }
 
+static void (*first_sight_hook)(void);
+
+void cpustat_on_first_sight(void (*fn)(void))
+{
+	first_sight_hook = fn;
+}
+
 void cpustat_release(struct cpustat_state *st)
 {
+	bool first = st->fresh && st->sum_set;
+	if (first)
+		st->fresh = false;
 	atomic_fetch_add(&changes, 1);
 	pthread_mutex_unlock(&st->lock);
+	if (first && first_sight_hook)
+		first_sight_hook();
 }
 
 unsigned cpustat_count(void)

@@ -46,6 +46,11 @@ void cpustat_advance(struct cpustat_state *st, const struct cpustat_sample *s,
  * released. `now` is a monotonic time in seconds, for forgetting. */
 struct cpustat_state *cpustat_acquire(const char *key, double now);
 void cpustat_release(struct cpustat_state *st);
+/* fn runs (in cpustat_release, no lock held) after a container's first
+ * values were made, before they are shown: a container's first values
+ * come from its counters since it started, not from steps, and a successor
+ * that did not know them could show less (serve/state.c saves at once). */
+void cpustat_on_first_sight(void (*fn)(void));
 unsigned cpustat_count(void);
 void cpustat_forget_all(void);
 

@@ -29,6 +29,12 @@ static void sample_of(const struct world *w, const unsigned *host_cpu, unsigned 
 	*s = (struct cpustat_sample){ n, host_cpu, ticks, percpu, user, sys, ut, st };
 }
 
+static unsigned first_sights;
+static void count_first_sight(void)
+{
+	first_sights++;
+}
+
 int main(void)
 {
 	struct world w = { { 0 }, { 0 }, { 0 } };
@@ -168,6 +174,20 @@ int main(void)
 	cpustat_release(succ);
 	cpustat_forget_all();
 	sb_free(&saved);
+
+	/* A container's first values are saved before they are shown; later
+	 * ones ride on the periodic save. */
+	cpustat_on_first_sight(count_first_sight);
+	w.host_ticks[0] += 100;
+	sample_of(&w, cpu0, 1, false, ticks, user, sys, &s);
+	for (int i = 0; i < 3; i++) {
+		struct cpustat_state *fs = cpustat_acquire("v2:/first", 0);
+		cpustat_advance(fs, &s, out, &sum);
+		cpustat_release(fs);
+	}
+	is_u64(first_sights, 1, "the first-sight hook runs once per new container");
+	cpustat_on_first_sight(NULL);
+	cpustat_forget_all();
 
 	/* registry: one state per container key */
 	struct cpustat_state *a = cpustat_acquire("v1:/a", 0);
