@@ -65,9 +65,17 @@ rm_ctrs() {
 	for c in $CTRS; do $PODMAN_BASE rm -f -t 0 "$c" > /dev/null 2>&1; done
 	CTRS=""
 }
+# podman run --memory, run from the root cgroup of a v2 host, makes (or
+# reuses) /sys/fs/cgroup/podman_probe to read memory limits, and leaves
+# it: removed at the end if it was not there before this test.
+PROBE_CG=/sys/fs/cgroup/podman_probe
+PROBE_CG_OURS=1
+[ -d "$PROBE_CG" ] && PROBE_CG_OURS=0
 stop_ctrs() {
 	rm_ctrs
 	rt_remove_cgroups
+	if ctr_is_v2 && [ "$PROBE_CG_OURS" = 1 ] && [ -d "$PROBE_CG" ]; then rmdir "$PROBE_CG" 2>/dev/null; fi
+	return 0
 }
 on_cleanup stop_ctrs
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # runc with the toolkit's OCI hook (createRuntime, poststop): a container
-# with 256 MiB, 0.5 CPU and cpuset {0} sees its own numbers in free, top,
+# with 256 MiB, 0.5 CPU and cpuset {0} (where the host has a cpuset
+# controller; a v2 host without one gives it every CPU) sees its own numbers in free, top,
 # uptime, getconf, python, node and java; after the daemon is killed the
 # hard way and restarted, `remount --all` heals it without a restart;
 # after `umount --all` it sees the host's numbers and nothing fails; and a
