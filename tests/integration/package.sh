@@ -118,7 +118,7 @@ if command -v lintian >/dev/null; then
 	lintian --no-tag-display-limit "$DEB" > "$TMP/lintian" 2>&1
 	is "$(grep '^E:' "$TMP/lintian")" "" "lintian reports no errors"
 else
-	skip "lintian is not installed (about 120 packages; scripts/package does not install it)"
+	skip "lintian is not installed (scripts/install-deps installs it)"
 fi
 
 done_testing
