@@ -43,7 +43,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "cviewfs: malformed %s: %s\n", HANDOFF_ENV, spec);
 			status = WORKER_EXIT_FATAL;
 		} else {
+			handoff_parse_more(getenv(HANDOFF_MORE_ENV), &h);
 			unsetenv(HANDOFF_ENV);
+			unsetenv(HANDOFF_MORE_ENV);
 			status = worker_main(&o, argv[0], &h);
 		}
 	} else {

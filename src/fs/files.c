@@ -167,6 +167,26 @@ static bool show_kept(const struct vfile *vf, pid_t reader, struct strbuf *out)
 typedef int (*fill_fn)(const struct vfile *vf, pid_t reader, const struct reader_view *view,
 		       struct strbuf *out, uint64_t *order);
 
+/* The render show_view is making on this thread: a fill function whose
+ * renders must reach the cache in the order their counters advanced
+ * (stat) keeps its render itself, under its own lock, with keep_render. */
+struct keeping {
+	const struct strbuf *key;
+	uint64_t born;
+	bool kept;
+};
+static __thread struct keeping *keeping;
+
+static void keep_render(const struct strbuf *out, uint64_t order)
+{
+	struct keeping *k = keeping;
+	if (!k)
+		return;
+	rcache_put(cache(), k->key->buf, k->key->len, k->born, RENDER_TTL_NS, order, sb_str(out),
+		   out->len, monotonic_ns());
+	k->kept = true;
+}
+
 /* The show function of every per-container file: resolve the reader's
  * view, then serve the container's render of the last 10 ms, or render and
  * keep it. Nothing is cached when virtualization is off (begin_view shows
@@ -195,11 +215,14 @@ static int show_view(const struct vfile *vf, pid_t reader, struct strbuf *out, f
 	view_key(vf, &view, &key);
 	if (!rcache_get(cache(), key.buf, key.len, monotonic_ns(), out)) {
 		uint64_t order = born;
+		struct keeping k = { .key = &key, .born = born };
 		sb_reset(out);
+		keeping = &k;
 		ret = fill(vf, reader, &view, out, &order);
+		keeping = NULL;
 		/* Kept before it is handed out: whoever saw this render finds
 		 * it or a later one in the cache. */
-		if (ret == 0)
+		if (ret == 0 && !k.kept)
 			rcache_put(cache(), key.buf, key.len, born, RENDER_TTL_NS, order, sb_str(out),
 				   out->len, monotonic_ns());
 	}
@@ -479,7 +502,7 @@ static char *cpustat_key(const struct reader_view *view)
  * container to the next: the cache's order. */
 static uint64_t render_stat_for(struct strbuf *out, const char *host_stat, const char *key,
 				const struct reader_view *view, pid_t reader,
-				const struct cpu_view *cpus, const struct cg_cpu_times *t)
+				const struct cpu_view *cpus, const struct cg_cpu_times *t, uint64_t taken_ns)
 {
 	unsigned n = cpus->n;
 	uint64_t *ticks = xcalloc(n, sizeof(uint64_t));
@@ -497,6 +520,7 @@ static uint64_t render_stat_for(struct strbuf *out, const char *host_stat, const
 		}
 	}
 	struct cpustat_sample sample = {
+		.taken_ns = taken_ns,
 		.n = n,
 		.host_cpu = cpus->host_cpu,
 		.host_ticks = ticks,
@@ -506,15 +530,19 @@ static uint64_t render_stat_for(struct strbuf *out, const char *host_stat, const
 		.user_total = ns_to_ticks(t->user_ns_total),
 		.system_total = ns_to_ticks(t->system_ns_total),
 	};
-	struct cpustat_state *st = cpustat_acquire(key, monotonic_s());
-	cpustat_advance(st, &sample, shown, &sum);
-	cpustat_release(st);
-
 	struct cg_task_counts tasks;
 	struct stat_procs procs = { .known = false };
 	if (cg_count_tasks(config.cg, &view->cg, reader, STAT_MAX_TASKS, &tasks))
 		procs = (struct stat_procs){ true, tasks.running, tasks.blocked };
+	/* Advanced, rendered and kept under the container's lock: renders
+	 * reach the cache in the order the counters advanced. Otherwise a
+	 * slow render could be kept after a newer one had expired, and a
+	 * reader that saw the newer one would then be served the older. */
+	struct cpustat_state *st = cpustat_acquire(key, monotonic_s());
+	cpustat_advance(st, &sample, shown, &sum);
 	render_stat(out, host_stat, n, cpus->shown, shown, &sum, &procs);
+	keep_render(out, sum.user + sum.system + sum.idle);
+	cpustat_release(st);
 	free(ticks);
 	free(user);
 	free(sys);
@@ -527,6 +555,7 @@ static int fill_stat(const struct vfile *vf, pid_t reader, const struct reader_v
 {
 	/* A reader in the root cpuacct group has the host's CPU time. */
 	char *key = cg_is_root(config.cg, &view->cg, CG_CPUACCT) ? NULL : cpustat_key(view);
+	uint64_t taken_ns = monotonic_ns();
 	struct cg_cpu_times times;
 	if (!key || !cg_read_cpu_times(config.cg, &view->cg, &times)) {
 		free(key);
@@ -538,7 +567,7 @@ static int fill_stat(const struct vfile *vf, pid_t reader, const struct reader_v
 		struct cpu_view cpus = CPU_VIEW_INIT;
 		view_cpus(view, &cpus);
 		sb_reset(out);
-		*order = render_stat_for(out, sb_str(&host_text), key, view, reader, &cpus, &times);
+		*order = render_stat_for(out, sb_str(&host_text), key, view, reader, &cpus, &times, taken_ns);
 	}
 	sb_free(&host_text);
 	cg_cpu_times_free(&times);

@@ -2,6 +2,8 @@
 #include "util/strbuf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 char *handoff_format(const struct handoff *h)
 {
@@ -14,10 +16,29 @@ int handoff_parse(const char *s, struct handoff *h)
 {
 	int virt, end = 0;
 
+	h->inflight_fd = -1;
 	if (sscanf(s, "fuse=%d,init=%d,journal=%d,state=%d,ready=%d,go=%d,gen=%u,virt=%d%n",
 		   &h->fuse_fd, &h->init_fd, &h->journal_fd, &h->state_fd, &h->ready_fd, &h->go_fd,
 		   &h->generation, &virt, &end) != 8 || s[end] || h->fuse_fd < 0 || h->init_fd < 0)
 		return -1;
 	h->virtualize = virt != 0;
 	return 0;
+}
+
+char *handoff_format_more(const struct handoff *h)
+{
+	return xasprintf("inflight=%d", h->inflight_fd);
+}
+
+void handoff_parse_more(const char *s, struct handoff *h)
+{
+	h->inflight_fd = -1;
+	for (const char *p = s; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+		char *end;
+		if (!strncmp(p, "inflight=", 9)) {
+			long v = strtol(p + 9, &end, 10);
+			if (end != p + 9 && (*end == ',' || !*end) && v >= 0 && v < 1 << 20)
+				h->inflight_fd = (int)v;
+		}
+	}
 }

@@ -1,8 +1,10 @@
 #include "serve/loop.h"
 #include "fs/ops.h"
+#include "serve/inflight.h"
 #include "util/log.h"
 
 #include <errno.h>
+#include <linux/fuse.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -10,12 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct loop;
 
 struct request_thread {
 	pthread_t id;
-	struct fuse_buf buf; /* freed after the join */
+	unsigned index;      /* its slot in the in-flight journal */
 	struct loop *loop;
 	_Atomic bool done;   /* returned: no more wake-ups needed */
 };
@@ -37,6 +40,8 @@ struct loop {
 	struct fuse_session *se;
 	int fd;
 	bool raw;            /* OPEN, READ and RELEASE answered by ops_answer_raw */
+	struct inflight *journal; /* each thread reads requests into its slot */
+	size_t bufsize;
 	unsigned max_threads;
 	pthread_mutex_t lock; /* threads[], nthreads */
 	struct request_thread *threads;
@@ -76,6 +81,7 @@ static int start_thread(struct loop *l)
 	}
 	struct request_thread *t = &l->threads[l->nthreads];
 	t->loop = l;
+	t->index = l->nthreads;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	r = pthread_create(&t->id, NULL, request_thread, t);
@@ -88,11 +94,46 @@ static int start_thread(struct loop *l)
 	return -r;
 }
 
+size_t loop_request_size(void)
+{
+	/* libfuse's own receive buffer: the largest request the kernel may
+	 * send after the INIT libfuse answered (max_write of 256 pages). */
+	return 256 * (size_t)sysconf(_SC_PAGESIZE) + 4096;
+}
+
+/* Answers one request read from the connection. */
+static void answer(void *buf, size_t len, void *arg)
+{
+	struct loop *l = arg;
+	if (!l->raw || !ops_answer_raw(l->fd, buf, len))
+		fuse_session_process_buf(l->se, &(struct fuse_buf){ .size = len, .mem = buf });
+}
+
+/* One request from the connection into buf: its length, 0 at the end of
+ * the connection, -EINTR (or another transient error: take the next), or
+ * another -errno. As libfuse's receive, which cannot read into a buffer
+ * of ours. */
+static ssize_t receive(struct loop *l, void *buf)
+{
+	ssize_t n = read(l->fd, buf, l->bufsize);
+	if (n < 0) {
+		int e = errno;
+		if (e == EINTR || e == EAGAIN || e == ENOENT) /* ENOENT: interrupted meanwhile */
+			return -EINTR;
+		return e == ENODEV ? 0 : -e; /* ENODEV: unmounted */
+	}
+	if ((size_t)n < sizeof(struct fuse_in_header)) {
+		log_err("short read on the FUSE connection (%zd bytes)", n);
+		return -EIO;
+	}
+	return n;
+}
+
 static void *request_thread(void *arg)
 {
 	struct request_thread *self = arg;
 	struct loop *l = self->loop;
-	struct fuse_buf *buf = &self->buf;
+	void *buf = inflight_slot(l->journal, self->index);
 	sigset_t wake;
 
 	sigemptyset(&wake);
@@ -102,23 +143,23 @@ static void *request_thread(void *arg)
 		/* At the end of serving, loop_serve signals the threads until
 		 * they return: one waiting for a request gets EINTR, one
 		 * answering a request answers it first. */
-		int n = fuse_session_receive_buf(l->se, buf);
+		ssize_t n = receive(l, buf);
 		if (n == -EINTR)
 			continue;
-		if (n <= 0) { /* 0: the connection ended (ENODEV) */
+		if (n <= 0) {
 			if (n < 0) {
 				int none = 0;
-				atomic_compare_exchange_strong(&l->error, &none, n);
-				fuse_session_exit(l->se);
+				atomic_compare_exchange_strong(&l->error, &none, (int)n);
 			}
+			fuse_session_exit(l->se);
 			break;
 		}
 		/* The last idle thread took a request: another one waits for
 		 * the next, as libfuse's loop does. */
 		if (atomic_fetch_sub(&l->idle, 1) == 1)
 			start_thread(l);
-		if (!l->raw || (buf->flags & FUSE_BUF_IS_FD) || !ops_answer_raw(l->fd, buf->mem, (size_t)n))
-			fuse_session_process_buf(l->se, buf);
+		answer(buf, (size_t)n, l);
+		inflight_clear(l->journal, self->index);
 		atomic_fetch_add(&l->idle, 1);
 	}
 	atomic_store(&self->done, true);
@@ -145,12 +186,23 @@ static void stop_threads(struct loop *l, unsigned n)
 	}
 }
 
-int loop_serve(struct fuse_session *se, unsigned max_threads, bool raw)
+unsigned loop_answer_journal(struct fuse_session *se, bool raw, struct inflight *journal)
 {
-	struct loop l = { .se = se, .fd = fuse_session_fd(se), .raw = raw,
-			  .max_threads = max_threads ? max_threads : 1,
+	struct loop l = { .se = se, .fd = fuse_session_fd(se), .raw = raw };
+	return inflight_replay(journal, answer, &l);
+}
+
+int loop_serve(struct fuse_session *se, unsigned max_threads, bool raw, struct inflight *journal)
+{
+	struct loop l = { .se = se, .fd = fuse_session_fd(se), .raw = raw, .journal = journal,
+			  .bufsize = loop_request_size(), .max_threads = max_threads ? max_threads : 1,
 			  .lock = PTHREAD_MUTEX_INITIALIZER };
 
+	int r = inflight_layout(journal, l.max_threads, l.bufsize);
+	if (r < 0) {
+		log_err("cannot lay out the in-flight journal: %s", strerror(-r));
+		return r;
+	}
 	l.threads = calloc(l.max_threads, sizeof(*l.threads));
 	if (!l.threads || sem_init(&l.finished, 0, 0) < 0) {
 		free(l.threads);
@@ -159,7 +211,7 @@ int loop_serve(struct fuse_session *se, unsigned max_threads, bool raw)
 	struct sigaction wake = { .sa_handler = on_wake }; /* no SA_RESTART */
 	sigemptyset(&wake.sa_mask);
 	sigaction(WAKE_SIGNAL, &wake, NULL);
-	int r = start_thread(&l);
+	r = start_thread(&l);
 	if (r < 0) {
 		log_err("cannot start a request thread: %s", strerror(-r));
 		fuse_session_exit(se);
@@ -177,7 +229,6 @@ int loop_serve(struct fuse_session *se, unsigned max_threads, bool raw)
 	stop_threads(&l, n);
 	for (unsigned i = 0; i < n; i++) {
 		pthread_join(l.threads[i].id, NULL);
-		free(l.threads[i].buf.mem);
 	}
 	sem_destroy(&l.finished);
 	free(l.threads);

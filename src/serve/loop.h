@@ -9,11 +9,23 @@
 
 #include <fuse_lowlevel.h>
 #include <stdbool.h>
+#include <stddef.h>
 
-/* Serves until loop_stop or the end of the connection (0), or a receive
- * error (its -errno). Every request taken is answered: threads waiting for
- * one are woken without taking it. */
-int loop_serve(struct fuse_session *se, unsigned max_threads, bool raw);
+struct inflight;
+
+/* The size of a buffer that holds any request (libfuse's). */
+size_t loop_request_size(void);
+
+/* Answers the requests a predecessor left in `journal` (those it took and
+ * did not answer, and perhaps a few it did); returns how many. */
+unsigned loop_answer_journal(struct fuse_session *se, bool raw, struct inflight *journal);
+
+/* Lays `journal` out for its threads (dropping what is in it), then serves
+ * until loop_stop or the end of the connection (0), or a receive error
+ * (its -errno). Every request taken is answered: threads waiting for one
+ * are woken without taking it. Each thread reads its requests into its
+ * own slot of `journal` (serve/inflight.h). */
+int loop_serve(struct fuse_session *se, unsigned max_threads, bool raw, struct inflight *journal);
 
 /* Async-signal-safe: ends loop_serve (at once if it has not started). */
 void loop_stop(void);

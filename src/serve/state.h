@@ -3,12 +3,15 @@
  * accumulators (view/cpustat.h) and the load averages (view/loadavg.h).
  *
  * They live in a memfd the supervisor keeps. A serving process saves them
- * every second while they change, at once when a container's stat is first
- * shown, and once more when it stops; its successor loads them before
- * answering anything. After a crash the successor starts from the last
- * save, at most a second old, and folds in the kernel's counters' growth
- * since in one step whose idle is the most the dead process can have shown
- * (view/cpustat.c): nothing goes back. */
+ * every second while they change, at once when a container's values move
+ * in a way a successor could not recompute (its first values, a change of
+ * its shown CPUs: view/cpustat.h), and once more when it stops; its
+ * successor loads them before answering anything. After a crash the
+ * successor starts from the last save, at most a second old: user and
+ * system time are functions of the container's counters, the same
+ * however the time was split into reads, and idle's first step after the
+ * restore is the most the dead process can have shown (view/cpustat.c):
+ * nothing goes back. */
 #ifndef CVIEWFS_STATE_H
 #define CVIEWFS_STATE_H
 

@@ -5,6 +5,7 @@
 #include "host/host.h"
 #include "options.h"
 #include "serve/handoff.h"
+#include "serve/loop.h"
 #include "serve/worker.h"
 #include "util/clock.h"
 #include "util/fileio.h"
@@ -38,6 +39,7 @@ struct supervisor {
 	char *exe;               /* the binary to run: where we were started from */
 	struct fuse_session *se; /* holds the mount; never runs a loop */
 	int fuse_fd, init_fd, journal_fd, state_fd, sig_fd;
+	int inflight_fd;         /* requests being answered: outlives every serving process */
 	pid_t worker;            /* 0 while none */
 	int worker_status_fd;    /* read end of its status pipe (serve/handoff.h) */
 	uint32_t generation;
@@ -77,7 +79,7 @@ static int memfd(const char *name, bool append)
  * keeps it for every serving process (serve/handoff.h). */
 static int save_init(struct supervisor *s, struct strbuf *err)
 {
-	size_t size = 256 * (size_t)getpagesize() + 4096; /* libfuse's buffer size */
+	size_t size = loop_request_size();
 	char *buf = xmalloc(size);
 	ssize_t n;
 
@@ -116,7 +118,8 @@ static void describe_status(int status, struct strbuf *out)
 
 static void child_exec(struct supervisor *s, const struct handoff *h)
 {
-	int fds[] = { h->fuse_fd, h->init_fd, h->journal_fd, h->state_fd, h->ready_fd, h->go_fd };
+	int fds[] = { h->fuse_fd, h->init_fd, h->journal_fd, h->state_fd, h->ready_fd, h->go_fd,
+		      h->inflight_fd };
 	sigset_t none;
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -124,8 +127,9 @@ static void child_exec(struct supervisor *s, const struct handoff *h)
 			fcntl(fds[i], F_SETFD, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	char *spec = handoff_format(h);
+	char *spec = handoff_format(h), *more = handoff_format_more(h);
 	setenv(HANDOFF_ENV, spec, 1);
+	setenv(HANDOFF_MORE_ENV, more, 1);
 	execv(s->exe, s->argv);
 	fprintf(stderr, "cviewfs: cannot run %s: %s\n", s->exe, strerror(errno));
 	_exit(127);
@@ -182,6 +186,7 @@ static int spawn(struct supervisor *s, int *go_fd, pid_t *pid, int *status_fd, s
 	struct handoff h = {
 		.fuse_fd = s->fuse_fd, .init_fd = s->init_fd, .journal_fd = s->journal_fd,
 		.state_fd = s->state_fd, .ready_fd = ready[1], .go_fd = go[0],
+		.inflight_fd = s->inflight_fd,
 		.generation = ++s->generation, .virtualize = s->virtualize,
 	};
 	pid_t child = fork();
@@ -412,7 +417,7 @@ int supervisor_main(const struct options *given, char **argv)
 {
 	struct options opts = *given, *o = &opts;
 	char *abs_mnt = NULL, *abs_pidfile = NULL;
-	struct supervisor s = { .argv = argv, .init_fd = -1, .journal_fd = -1,
+	struct supervisor s = { .argv = argv, .init_fd = -1, .journal_fd = -1, .inflight_fd = -1,
 				.state_fd = -1, .sig_fd = -1, .worker_status_fd = -1, .virtualize = true };
 	struct strbuf err = STRBUF_INIT;
 	int status = 1, pidfd = -1;
@@ -444,7 +449,8 @@ int supervisor_main(const struct options *given, char **argv)
 	s.fuse_fd = fuse_session_fd(s.se);
 	s.journal_fd = memfd("cviewfs-nodes", true);
 	s.state_fd = memfd("cviewfs-state", false);
-	if (s.journal_fd < 0 || s.state_fd < 0) {
+	s.inflight_fd = memfd("cviewfs-inflight", false);
+	if (s.journal_fd < 0 || s.state_fd < 0 || s.inflight_fd < 0) {
 		sb_printf(&err, "memfd_create: %s", strerror(errno));
 		goto out_unmount;
 	}
@@ -473,6 +479,7 @@ out:
 	close_fd(&s.init_fd);
 	close_fd(&s.journal_fd);
 	close_fd(&s.state_fd);
+	close_fd(&s.inflight_fd);
 	close_fd(&s.sig_fd);
 	close_fd(&s.worker_status_fd);
 	free(s.exe);

@@ -10,6 +10,7 @@
 #include "options.h"
 #include "reader/reader.h"
 #include "serve/handoff.h"
+#include "serve/inflight.h"
 #include "serve/loop.h"
 #include "serve/state.h"
 #include "util/fileio.h"
@@ -141,18 +142,6 @@ struct fuse_session *cviewfs_session_new(const char *prog, const struct options 
  * runnable request threads crowded the readers out. */
 #define REQUEST_THREADS 16
 
-static int serve(struct fuse_session *se, const struct options *o)
-{
-	/* OPEN, READ and RELEASE skip libfuse's request machinery, except where
-	 * libfuse must see every request: its debug trace (-d), and the test
-	 * build's stalling READ. */
-	bool raw = !o->debug;
-#if CVIEWFS_TEST_ROOTS
-	raw = raw && !getenv("CVIEWFS_TEST_STALL_ONCE");
-#endif
-	return loop_serve(se, REQUEST_THREADS, raw);
-}
-
 /* Core dumps of a crash are what a bug report needs: allow them up to the
  * hard limit the service was given (root here may not raise it further). */
 static void allow_core_dumps(void)
@@ -181,14 +170,41 @@ static int replay_init(struct fuse_session *se, int init_fd)
 	return 0;
 }
 
-/* Asks the kernel to queue again the requests a dead predecessor took. */
+/* Asks the kernel to queue again the requests a dead predecessor took:
+ * those the in-flight journal lacks (a predecessor of an older release
+ * kept none). Before Linux 6.9 the journal is all there is. */
 static void resend_orphaned_requests(int fuse_fd)
 {
 	struct fuse_out_header h = { .len = sizeof(h), .error = NOTIFY_RESEND, .unique = 0 };
 	if (write(fuse_fd, &h, sizeof(h)) != (ssize_t)sizeof(h))
 		log_once("serve", "resend", "this kernel cannot resend requests (FUSE_NOTIFY_RESEND "
-			 "needs Linux 6.9; %s): a read a dead serving process had taken stays "
-			 "blocked until the reader is killed", strerror(errno));
+			 "needs Linux 6.9; %s): a dead serving process's requests are answered "
+			 "from the in-flight journal only", strerror(errno));
+}
+
+/* OPEN, READ and RELEASE skip libfuse's request machinery, except where
+ * libfuse must see every request: its debug trace (-d), and the test
+ * build's stalling READ. */
+static bool answer_raw(const struct options *o)
+{
+	bool raw = !o->debug;
+#if CVIEWFS_TEST_ROOTS
+	raw = raw && !getenv("CVIEWFS_TEST_STALL_ONCE");
+#endif
+	return raw;
+}
+
+/* The requests a dead predecessor had taken, before any new one: their
+ * readers have waited longest, and before Linux 6.9 nothing else answers
+ * them. Then the kernel is asked to queue again any this journal lacks. */
+static void answer_orphans(struct fuse_session *se, const struct options *o,
+			   struct inflight *journal, int fuse_fd)
+{
+	unsigned n = loop_answer_journal(se, answer_raw(o), journal);
+	if (n)
+		log_info("answered %u request%s a previous serving process had taken", n,
+			 n == 1 ? "" : "s");
+	resend_orphaned_requests(fuse_fd);
 }
 
 static int wait_for_go(int go_fd)
@@ -233,6 +249,7 @@ int worker_main(const struct options *o, const char *prog, const struct handoff 
 {
 	struct strbuf err = STRBUF_INIT;
 	struct cgroups cg;
+	struct inflight *journal = NULL;
 	int status = WORKER_EXIT_FATAL;
 
 	/* The connection must not outlive its supervisor in a process nobody
@@ -284,12 +301,15 @@ int worker_main(const struct options *o, const char *prog, const struct handoff 
 		log_err("the saved FUSE INIT request is unreadable");
 		goto out_session;
 	}
-	resend_orphaned_requests(h->fuse_fd);
+	journal = inflight_open(h->inflight_fd);
+	if (!journal)
+		goto out_session;
+	answer_orphans(se, o, journal, h->fuse_fd);
 	if (start_helpers(o, &cg, h->state_fd) < 0)
 		goto out_session;
 	log_info("cviewfs %s serving (cgroup layout %s, process %ld, generation %u)", CVIEWFS_VERSION,
 		 cg_layout_name(cg.layout), (long)getpid(), h->generation);
-	status = serve(se, o) == 0 ? 0 : 1;
+	status = loop_serve(se, REQUEST_THREADS, answer_raw(o), journal) == 0 ? 0 : 1;
 	if (status == 0 && !stop_asked) {
 		/* The request loop ends by itself only when the kernel ended
 		 * the connection. */
@@ -304,6 +324,7 @@ int worker_main(const struct options *o, const char *prog, const struct handoff 
 	tell_supervisor(h->ready_fd, 'd');
 out_session:
 out:
+	inflight_close(journal);
 	if (se)
 		fuse_session_destroy(se);
 	tree_destroy();

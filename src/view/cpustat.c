@@ -16,6 +16,8 @@ struct slot {
 	unsigned host;
 	uint64_t last_user, last_system, last_host_ticks; /* raw inputs last time */
 	struct cpustat_times shown;
+	/* v2: user and system shown at the last anchor (see cpustat_state) */
+	uint64_t base_user, base_system;
 };
 
 struct cpustat_state {
@@ -29,13 +31,34 @@ struct cpustat_state {
 	uint64_t last_user_total, last_system_total;
 	bool sum_set;
 	struct cpustat_times sum;
+	/* v2 spreads the container's totals over the shown CPUs as a function
+	 * of the totals since an anchor: CPU k shows base + the k-th of n
+	 * shares of sum - anchor. The anchor moves only when n does. So two
+	 * processes that split the same history into different steps show
+	 * the same values (a per-step split would round differently). */
+	uint64_t anchor_user, anchor_system;
+	unsigned anchor_n;
+	/* An anchor moved or a CPU was first seen or moved since the last
+	 * release: a successor could not compute these values from an older
+	 * save (cpustat_on_first_sight's hook runs). */
+	bool anchors_moved;
 	bool fresh; /* made by this process, not yet released */
+	uint64_t last_taken_ns; /* of the newest sample folded in */
 };
 
 /* Growth of a kernel counter; a smaller value means it restarted from 0. */
 static uint64_t growth(uint64_t now, uint64_t before)
 {
 	return now >= before ? now - before : now;
+}
+
+/* Growth of a host CPU's ticks in /proc/stat, which never restart but can
+ * step back by a tick (its idle and iowait are estimated while the CPU
+ * sleeps): a step back is no growth, and the anchor stays at the highest
+ * value seen (see advance_slot), so the tick is not counted twice. */
+static uint64_t host_growth(uint64_t now, uint64_t before)
+{
+	return now > before ? now - before : 0;
 }
 
 static uint64_t sat_sub(uint64_t a, uint64_t b)
@@ -75,6 +98,72 @@ static uint64_t share(uint64_t total, unsigned k, unsigned n)
 	return total / n + (k < total % n ? 1 : 0);
 }
 
+/* Folds shown CPU k of sample s into its slot; returns what it added.
+ * du_total, ds_total: the container's growth in all (v2, !percpu). */
+static struct cpustat_times advance_slot(struct cpustat_state *st, unsigned k,
+					 const struct cpustat_sample *s, uint64_t du_total,
+					 uint64_t ds_total)
+{
+	struct slot *sl = &st->slots[k];
+	uint64_t raw_u = s->percpu ? s->user[k] : 0, raw_s = s->percpu ? s->system[k] : 0;
+	uint64_t ticks = s->host_ticks[k], du, ds, di;
+	bool same_cpu = sl->set && sl->host == s->host_cpu[k];
+
+	if (!sl->set) {
+		/* First sight: the container's lifetime on that CPU (v1), or
+		 * its share of the totals (v2); idle is the rest of the host
+		 * CPU's time since boot. */
+		du = s->percpu ? raw_u : share(du_total, k, s->n);
+		ds = s->percpu ? raw_s : share(ds_total, k, s->n);
+		di = sat_sub(ticks, du + ds);
+	} else {
+		if (s->percpu) {
+			du = same_cpu ? growth(raw_u, sl->last_user) : 0;
+			ds = same_cpu ? growth(raw_s, sl->last_system) : 0;
+		} else {
+			du = sat_sub(sl->base_user + share(st->sum.user + du_total - st->anchor_user, k, s->n),
+				     sl->shown.user);
+			ds = sat_sub(sl->base_system + share(st->sum.system + ds_total - st->anchor_system, k, s->n),
+				     sl->shown.system);
+		}
+		uint64_t dt = same_cpu ? host_growth(ticks, sl->last_host_ticks) : 0;
+		/* Idle is clamped per step, so the sum of several steps can
+		 * exceed one step over the same time. A predecessor that died
+		 * after its last save may have shown such steps: the first step
+		 * after a restore counts all of dt as idle, the most any split
+		 * of it can have shown (a one-time excess of at most the
+		 * container's CPU time since the save). */
+		di = sl->restored ? dt : sat_sub(dt, du + ds);
+	}
+	if (!same_cpu || ticks > sl->last_host_ticks)
+		sl->last_host_ticks = ticks;
+	if (!same_cpu)
+		st->anchors_moved = true;
+	sl->set = true;
+	sl->restored = false;
+	sl->host = s->host_cpu[k];
+	sl->last_user = raw_u;
+	sl->last_system = raw_s;
+	sl->shown.user += du;
+	sl->shown.system += ds;
+	sl->shown.idle += di;
+	return (struct cpustat_times){ du, ds, di };
+}
+
+/* v2: the number of shown CPUs changed: every slot continues from what it
+ * shows, and the totals are spread from here on. */
+static void move_anchor(struct cpustat_state *st, unsigned n)
+{
+	for (unsigned k = 0; k < st->nslots; k++) {
+		st->slots[k].base_user = st->slots[k].shown.user;
+		st->slots[k].base_system = st->slots[k].shown.system;
+	}
+	st->anchor_user = st->sum.user;
+	st->anchor_system = st->sum.system;
+	st->anchor_n = n;
+	st->anchors_moved = true;
+}
+
 void cpustat_advance(struct cpustat_state *st, const struct cpustat_sample *s,
 		     struct cpustat_times *out, struct cpustat_times *sum)
 {
@@ -82,57 +171,29 @@ void cpustat_advance(struct cpustat_state *st, const struct cpustat_sample *s,
 	uint64_t du_total = 0, ds_total = 0;
 
 	grow_slots(st, s->n);
+	if (s->taken_ns < st->last_taken_ns) {
+		for (unsigned k = 0; k < s->n; k++)
+			out[k] = st->slots[k].shown;
+		*sum = st->sum;
+		return;
+	}
+	st->last_taken_ns = s->taken_ns;
 	if (!s->percpu) {
 		du_total = st->have_totals ? growth(s->user_total, st->last_user_total) : s->user_total;
 		ds_total = st->have_totals ? growth(s->system_total, st->last_system_total) : s->system_total;
 		st->last_user_total = s->user_total;
 		st->last_system_total = s->system_total;
 		st->have_totals = true;
+		if (st->anchor_n != s->n)
+			move_anchor(st, s->n);
 	}
 
 	for (unsigned k = 0; k < s->n; k++) {
-		struct slot *sl = &st->slots[k];
-		uint64_t raw_u = s->percpu ? s->user[k] : 0, raw_s = s->percpu ? s->system[k] : 0;
-		uint64_t ticks = s->host_ticks[k], du, ds, di;
-
-		if (!sl->set) {
-			/* First sight: the container's lifetime on that CPU (v1),
-			 * or its share of the totals (v2); idle is the rest of the
-			 * host CPU's time since boot. */
-			du = s->percpu ? raw_u : share(du_total, k, s->n);
-			ds = s->percpu ? raw_s : share(ds_total, k, s->n);
-			di = sat_sub(ticks, du + ds);
-		} else {
-			bool same_cpu = sl->host == s->host_cpu[k];
-			if (s->percpu) {
-				du = same_cpu ? growth(raw_u, sl->last_user) : 0;
-				ds = same_cpu ? growth(raw_s, sl->last_system) : 0;
-			} else {
-				du = share(du_total, k, s->n);
-				ds = share(ds_total, k, s->n);
-			}
-			uint64_t dt = same_cpu ? growth(ticks, sl->last_host_ticks) : 0;
-			/* Idle is clamped per step, so the sum of several steps can
-			 * exceed one step over the same time. A predecessor that
-			 * died after its last save may have shown such steps: the
-			 * first step after a restore counts all of dt as idle, the
-			 * most any split of it can have shown (a one-time excess of
-			 * at most the container's CPU time since the save). */
-			di = sl->restored ? dt : sat_sub(dt, du + ds);
-		}
-		sl->set = true;
-		sl->restored = false;
-		sl->host = s->host_cpu[k];
-		sl->last_user = raw_u;
-		sl->last_system = raw_s;
-		sl->last_host_ticks = ticks;
-		sl->shown.user += du;
-		sl->shown.system += ds;
-		sl->shown.idle += di;
-		out[k] = sl->shown;
-		added.user += du;
-		added.system += ds;
-		added.idle += di;
+		struct cpustat_times d = advance_slot(st, k, s, du_total, ds_total);
+		out[k] = st->slots[k].shown;
+		added.user += d.user;
+		added.system += d.system;
+		added.idle += d.idle;
 	}
 	/* The sum line is its own counter: shown CPUs may drop out of the view
 	 * (quota lowered) without the total going back. */
@@ -214,9 +275,9 @@ void cpustat_on_first_sight(void (*fn)(void))
 
 void cpustat_release(struct cpustat_state *st)
 {
-	bool first = st->fresh && st->sum_set;
-	if (first)
-		st->fresh = false;
+	bool first = (st->fresh && st->sum_set) || st->anchors_moved;
+	st->fresh = st->fresh && !st->sum_set;
+	st->anchors_moved = false;
 	atomic_fetch_add(&changes, 1);
 	pthread_mutex_unlock(&st->lock);
 	if (first && first_sight_hook)
@@ -259,9 +320,13 @@ static void save_state(struct strbuf *out, const struct cpustat_state *st)
 		  st->sum.user, st->sum.system, st->sum.idle, st->nslots, st->key);
 	for (unsigned k = 0; k < st->nslots; k++) {
 		const struct slot *sl = &st->slots[k];
+		/* The anchor's fields after the first 8, where a predecessor's
+		 * parser ignores them; the state's own are on every line. */
 		sb_printf(out, "C %d %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-			  " %" PRIu64 "\n", sl->set, sl->host, sl->last_user, sl->last_system,
-			  sl->last_host_ticks, sl->shown.user, sl->shown.system, sl->shown.idle);
+			  " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %u\n", sl->set,
+			  sl->host, sl->last_user, sl->last_system, sl->last_host_ticks, sl->shown.user,
+			  sl->shown.system, sl->shown.idle, sl->base_user, sl->base_system,
+			  st->anchor_user, st->anchor_system, st->anchor_n);
 	}
 }
 
@@ -302,11 +367,16 @@ static struct cpustat_state *parse_state(const char **pos)
 		int set;
 		p = eol + 1;
 		eol = strchr(p, '\n');
-		if (!eol || sscanf(p, "C %d %u %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
-				   " %" SCNu64, &set, &sl->host, &sl->last_user, &sl->last_system,
-				   &sl->last_host_ticks, &sl->shown.user, &sl->shown.system,
-				   &sl->shown.idle) != 8)
+		int got = eol ? sscanf(p, "C %d %u %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+				       " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %u",
+				       &set, &sl->host, &sl->last_user, &sl->last_system, &sl->last_host_ticks,
+				       &sl->shown.user, &sl->shown.system, &sl->shown.idle, &sl->base_user,
+				       &sl->base_system, &st->anchor_user, &st->anchor_system,
+				       &st->anchor_n) : 0;
+		if (got != 8 && got != 13)
 			goto torn;
+		if (got == 8) /* an older release's save: anchored at the next step */
+			st->anchor_n = 0;
 		sl->set = set;
 		sl->restored = set;
 	}

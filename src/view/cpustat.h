@@ -20,6 +20,7 @@
 #define CPUSTAT_MAX_IDLE 600.0
 
 struct cpustat_sample {
+	uint64_t taken_ns;           /* monotonic time before its inputs were read */
 	unsigned n;                  /* shown CPUs */
 	const unsigned *host_cpu;    /* [n] host CPU behind each */
 	const uint64_t *host_ticks;  /* [n] host's ticks on it, all states */
@@ -38,7 +39,9 @@ struct cpustat_state;
 
 struct cpustat_state *cpustat_state_new(void);
 void cpustat_state_free(struct cpustat_state *st);
-/* Folds s into st; out[0..n-1] gets each shown CPU, *sum the "cpu" line. */
+/* Folds s into st; out[0..n-1] gets each shown CPU, *sum the "cpu" line.
+ * A sample taken before the last one folded in (two readers' renders
+ * racing) changes nothing: its older counters would look like restarts. */
 void cpustat_advance(struct cpustat_state *st, const struct cpustat_sample *s,
 		     struct cpustat_times *out, struct cpustat_times *sum);
 
@@ -46,10 +49,14 @@ void cpustat_advance(struct cpustat_state *st, const struct cpustat_sample *s,
  * released. `now` is a monotonic time in seconds, for forgetting. */
 struct cpustat_state *cpustat_acquire(const char *key, double now);
 void cpustat_release(struct cpustat_state *st);
-/* fn runs (in cpustat_release, no lock held) after a container's first
- * values were made, before they are shown: a container's first values
- * come from its counters since it started, not from steps, and a successor
- * that did not know them could show less (serve/state.c saves at once). */
+/* fn runs (in cpustat_release, no lock held) after values were made that
+ * a successor could not compute from an older save, before they are
+ * shown: a container's first values (from its counters since it started,
+ * not from steps), and those after the number of shown CPUs changed or a
+ * shown CPU moved. Between such events the values are a function of the
+ * counters alone, however the reads split the time, so a successor
+ * restored from a save up to a second old shows no less than its
+ * predecessor did (serve/state.c saves at once). */
 void cpustat_on_first_sight(void (*fn)(void));
 unsigned cpustat_count(void);
 void cpustat_forget_all(void);

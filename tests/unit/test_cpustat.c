@@ -26,7 +26,80 @@ static void sample_of(const struct world *w, const unsigned *host_cpu, unsigned 
 		user[k] = w->user[host_cpu[k]];
 		sys[k] = w->system[host_cpu[k]];
 	}
-	*s = (struct cpustat_sample){ n, host_cpu, ticks, percpu, user, sys, ut, st };
+	static uint64_t clock_ns;
+	*s = (struct cpustat_sample){ ++clock_ns, n, host_cpu, ticks, percpu, user, sys, ut, st };
+}
+
+/* True if every counter in a (n CPUs and the sum) is at least b's. */
+static bool no_less(const struct cpustat_times *a, const struct cpustat_times *a_sum,
+		    const struct cpustat_times *b, const struct cpustat_times *b_sum, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++)
+		if (a[k].user < b[k].user || a[k].system < b[k].system || a[k].idle < b[k].idle)
+			return false;
+	return a_sum->user >= b_sum->user && a_sum->system >= b_sum->system && a_sum->idle >= b_sum->idle;
+}
+
+/* One step of a random history on host CPUs 0..n-1: each CPU's ticks
+ * advance 10 (now and then one less: /proc/stat's idle estimate steps
+ * back), the container uses 0-12 ticks of CPU time on each (on v2 more
+ * than one CPU's worth can land on one shown CPU). */
+static void random_step(struct world *w, unsigned n)
+{
+	for (unsigned c = 0; c < n; c++) {
+		w->host_ticks[c] += rand() % 7 ? 10 : 9;
+		unsigned busy = (unsigned)rand() % 13;
+		w->user[c] += busy / 2;
+		w->system[c] += busy - busy / 2;
+	}
+}
+
+/* The same raw history, seen by a process that samples it at every step
+ * and dies after step `death`, having last saved after step `save`, and by
+ * its successor, restored from that save, which samples at steps of its
+ * own from death + 1 on. Nothing the successor shows may be less than what
+ * the dead process showed last. */
+static bool split_history_monotonic(bool percpu, unsigned n, unsigned seed)
+{
+	struct world w = { { 0 }, { 0 }, { 0 } }, hist[64];
+	unsigned host_cpu[MAXCPU] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+	uint64_t ticks[MAXCPU], user[MAXCPU], sys[MAXCPU];
+	struct cpustat_times out[MAXCPU], sum, dead[MAXCPU], dead_sum;
+	struct cpustat_sample s;
+	struct strbuf saved = STRBUF_INIT;
+	bool good = true;
+
+	srand(seed);
+	for (unsigned c = 0; c < n; c++)
+		w.host_ticks[c] = 100000 + (unsigned)rand() % 1000;
+	for (unsigned t = 0; t < 64; t++) {
+		random_step(&w, n);
+		hist[t] = w;
+	}
+	unsigned save = (unsigned)rand() % 30, death = save + 1 + (unsigned)rand() % 30;
+	struct cpustat_state *st = cpustat_acquire("v:/split", 0);
+	for (unsigned t = 0; t <= death; t++) {
+		sample_of(&hist[t], host_cpu, n, percpu, ticks, user, sys, &s);
+		cpustat_advance(st, &s, dead, &dead_sum);
+		if (t == save) {
+			cpustat_release(st);
+			cpustat_save(&saved);
+			st = cpustat_acquire("v:/split", 0);
+		}
+	}
+	cpustat_release(st);
+	cpustat_forget_all();
+	cpustat_restore(sb_str(&saved), 0);
+	st = cpustat_acquire("v:/split", 0);
+	for (unsigned t = death + 1 + (unsigned)rand() % 3; t < 64; t += 1 + (unsigned)rand() % 5) {
+		sample_of(&hist[t], host_cpu, n, percpu, ticks, user, sys, &s);
+		cpustat_advance(st, &s, out, &sum);
+		good = good && no_less(out, &sum, dead, &dead_sum, n);
+	}
+	cpustat_release(st);
+	cpustat_forget_all();
+	sb_free(&saved);
+	return good;
 }
 
 static unsigned first_sights;
@@ -175,6 +248,46 @@ int main(void)
 	cpustat_forget_all();
 	sb_free(&saved);
 
+	/* The same histories, split differently across a crash and a restore
+	 * from an older save: 500 random ones each, one to four CPUs. */
+	for (int v = 0; v < 2; v++) {
+		unsigned bad = 0;
+		for (unsigned seed = 1; seed <= 500; seed++)
+			bad += !split_history_monotonic(v == 0, 1 + seed % 4, seed);
+		is_u64(bad, 0, "%s: 500 histories split differently across a crash and a restore "
+		       "from an older save: the successor never shows less", v == 0 ? "v1" : "v2");
+	}
+
+	/* Two readers' renders racing: a sample read before the last one
+	 * folded in must not count its older counters as restarts. */
+	memset(&w, 0, sizeof(w));
+	w.host_ticks[0] = 5000;
+	w.user[0] = 300;
+	st = cpustat_state_new();
+	struct cpustat_sample older;
+	uint64_t o_ticks[1], o_user[1], o_sys[1];
+	sample_of(&w, cpu0, 1, true, o_ticks, o_user, o_sys, &older);
+	w.host_ticks[0] += 100;
+	w.user[0] += 20;
+	sample_of(&w, cpu0, 1, true, ticks, user, sys, &s);
+	cpustat_advance(st, &s, out, &sum);
+	struct cpustat_times newest = out[0];
+	cpustat_advance(st, &older, out, &sum);
+	ok(out[0].user == newest.user && out[0].idle == newest.idle,
+	   "a sample older than the last one changes nothing (user %llu, want %llu)",
+	   (unsigned long long)out[0].user, (unsigned long long)newest.user);
+	/* The host's per-CPU ticks step back by one (idle is estimated while
+	 * a CPU sleeps): not a restart of the counter. */
+	w.host_ticks[0] -= 1;
+	sample_of(&w, cpu0, 1, true, ticks, user, sys, &s);
+	cpustat_advance(st, &s, out, &sum);
+	w.host_ticks[0] += 11;
+	sample_of(&w, cpu0, 1, true, ticks, user, sys, &s);
+	cpustat_advance(st, &s, out, &sum);
+	is_u64(out[0].idle, newest.idle + 10, "host ticks stepping back by one: idle grows by what "
+	       "the CPU really advanced (10), not by its whole count");
+	cpustat_state_free(st);
+
 	/* A container's first values are saved before they are shown; later
 	 * ones ride on the periodic save. */
 	cpustat_on_first_sight(count_first_sight);
@@ -186,6 +299,25 @@ int main(void)
 		cpustat_release(fs);
 	}
 	is_u64(first_sights, 1, "the first-sight hook runs once per new container");
+	/* So do the events a successor could not replay from an older save:
+	 * the number of shown CPUs changing (v2), a CPU first seen or moved. */
+	unsigned cpus01b[] = { 0, 1 }, cpus12[] = { 1, 2 };
+	struct cpustat_state *ev = cpustat_acquire("v2:/first", 0);
+	sample_of(&w, cpus01b, 2, false, ticks, user, sys, &s);
+	cpustat_advance(ev, &s, out, &sum);
+	cpustat_release(ev);
+	is_u64(first_sights, 2, "the hook runs when the number of shown CPUs changes");
+	ev = cpustat_acquire("v2:/first", 0);
+	sample_of(&w, cpus12, 2, false, ticks, user, sys, &s);
+	cpustat_advance(ev, &s, out, &sum);
+	cpustat_release(ev);
+	is_u64(first_sights, 3, "and when a shown CPU moves to another host CPU");
+	ev = cpustat_acquire("v2:/first", 0);
+	w.host_ticks[1] += 5;
+	sample_of(&w, cpus12, 2, false, ticks, user, sys, &s);
+	cpustat_advance(ev, &s, out, &sum);
+	cpustat_release(ev);
+	is_u64(first_sights, 3, "but not on an ordinary step");
 	cpustat_on_first_sight(NULL);
 	cpustat_forget_all();
 
