@@ -6,6 +6,7 @@
  * process that serves requests (serve/worker.h). */
 #include "config.h"
 #include "options.h"
+#include "serve/fdstore.h"
 #include "serve/handoff.h"
 #include "serve/supervisor.h"
 #include "serve/worker.h"
@@ -36,6 +37,10 @@ int main(int argc, char **argv)
 		options_usage(argv[0]);
 		status = 0;
 	} else if (o.version) {
+		/* Asked by a running supervisor before it re-executes this
+		 * binary (serve/supervisor.c): this release can take over. */
+		if (getenv(REEXEC_PROBE_ENV))
+			printf("reexec=1\n");
 		printf("cviewfs %s%s\n", CVIEWFS_VERSION, CVIEWFS_VERSION_SUFFIX);
 		status = 0;
 	} else if (spec) {

@@ -4,6 +4,7 @@
 #include "daemon.h"
 #include "host/host.h"
 #include "options.h"
+#include "serve/fdstore.h"
 #include "serve/handoff.h"
 #include "serve/loop.h"
 #include "serve/worker.h"
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -48,6 +50,9 @@ struct supervisor {
 	unsigned ndeaths;
 	int exit_status;         /* when serving ended by itself */
 	bool mount_gone;         /* ended from outside: nothing left to unmount */
+	bool adopted;            /* the connection was taken over, not mounted here */
+	int pidfile_fd;
+	const char *mountpoint;
 };
 
 static double now_ms(void)
@@ -135,12 +140,11 @@ static void child_exec(struct supervisor *s, const struct handoff *h)
 	_exit(127);
 }
 
-/* Waits for one byte on fd: 1 got it, 0 the writer went away first (it
- * exited), -1 timed out. */
-static int wait_byte(int fd, int timeout_ms)
+/* Waits for one byte on fd, into *c: 1 got it, 0 the writer went away
+ * first (it exited), -1 timed out. */
+static int wait_byte_into(int fd, char *c, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char c;
 	int r;
 
 	do
@@ -148,7 +152,13 @@ static int wait_byte(int fd, int timeout_ms)
 	while (r < 0 && errno == EINTR);
 	if (r != 1)
 		return -1;
-	return read(fd, &c, 1) == 1 ? 1 : 0;
+	return read(fd, c, 1) == 1 ? 1 : 0;
+}
+
+static int wait_byte(int fd, int timeout_ms)
+{
+	char c;
+	return wait_byte_into(fd, &c, timeout_ms);
 }
 
 /* Waits up to timeout_ms for pid to exit; kills it after that. */
@@ -286,7 +296,7 @@ static bool on_child_exit(struct supervisor *s)
 /* SIGUSR1: the binary at our path (perhaps just upgraded) takes over. The
  * old process stops first (its last requests answered, its counters
  * saved); readers wait in the kernel for the few milliseconds between. */
-static void upgrade(struct supervisor *s)
+static void upgrade_worker(struct supervisor *s)
 {
 	struct strbuf why = STRBUF_INIT;
 	pid_t next, old = s->worker;
@@ -316,6 +326,76 @@ static void upgrade(struct supervisor *s)
 	close(go);
 	log_info("upgrade done: process %ld serves (generation %u)", (long)next, s->generation);
 	sb_free(&why);
+}
+
+/* Whether the binary at exe can take over a running supervisor: it says
+ * so when asked through REEXEC_PROBE_ENV. */
+static bool can_reexec(const char *exe)
+{
+	int out[2];
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return false;
+	pid_t child = fork();
+	if (child == 0) {
+		dup2(out[1], STDOUT_FILENO);
+		setenv(REEXEC_PROBE_ENV, "1", 1);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execl(exe, exe, "--version", (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	char buf[256] = "";
+	size_t len = 0;
+	while (child > 0 && len < sizeof(buf) - 1 && wait_byte_into(out[0], buf + len, 5000) == 1)
+		len++;
+	close(out[0]);
+	int status = child > 0 ? reap(child, 1000) : -1;
+	return child > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && strstr(buf, "reexec=1");
+}
+
+/* Replaces this process's image with the binary at its path, which adopts
+ * the mount, the descriptors and the serving process (same pid, so systemd
+ * and the pid file still name it) and then upgrades the serving process.
+ * Returns only if that cannot be done. */
+static void reexec(struct supervisor *s)
+{
+	struct reexec r = {
+		.fds = { s->fuse_fd, s->init_fd, s->journal_fd, s->state_fd, s->inflight_fd },
+		.pidfile_fd = s->pidfile_fd, .worker = s->worker, .worker_status_fd = s->worker_status_fd,
+		.generation = s->generation, .virtualize = s->virtualize,
+	};
+	int keep[] = { r.fds.fuse, r.fds.init, r.fds.nodes, r.fds.state, r.fds.inflight,
+		       r.pidfile_fd, r.worker_status_fd };
+	size_t n = sizeof(keep) / sizeof(keep[0]);
+
+	log_info("SIGUSR1: %s takes over as supervisor (process %ld)", s->exe, (long)getpid());
+	for (size_t i = 0; i < n; i++)
+		if (keep[i] >= 0)
+			fcntl(keep[i], F_SETFD, 0);
+	char *spec = reexec_format(&r);
+	setenv(REEXEC_ENV, spec, 1);
+	free(spec);
+	/* Signals stay blocked across execve and pending ones stay pending:
+	 * the new image's signalfd gets them. */
+	execv(s->exe, s->argv);
+	log_err("upgrade of the supervisor failed: cannot run %s: %s; this one goes on", s->exe,
+		strerror(errno));
+	unsetenv(REEXEC_ENV);
+	for (size_t i = 0; i < n; i++)
+		if (keep[i] >= 0)
+			fcntl(keep[i], F_SETFD, FD_CLOEXEC);
+}
+
+static void upgrade(struct supervisor *s)
+{
+	if (can_reexec(s->exe))
+		reexec(s);
+	else
+		log_info("SIGUSR1: %s cannot take over a running supervisor (an older release?): "
+			 "only the serving process is replaced", s->exe);
+	upgrade_worker(s);
 }
 
 static void toggle_virtualization(struct supervisor *s)
@@ -413,69 +493,165 @@ static int absolute_paths(struct options *o, char **mnt, char **pidfile, struct 
 	return 0;
 }
 
+/* Mounts, daemonizes and makes the memfds every serving process shares. */
+static int mount_fresh(struct supervisor *s, const struct options *o, char *prog, struct strbuf *err)
+{
+	if (preflight(o, err) < 0 || (s->pidfile_fd = pidfile_lock(o->pidfile, err)) < 0)
+		return -1;
+	s->se = cviewfs_session_new(prog, o);
+	if (!s->se) {
+		sb_puts(err, "cannot start the FUSE session (check the -o options)");
+		return -1;
+	}
+	if (fuse_session_mount(s->se, o->mountpoint) != 0) {
+		sb_printf(err, "cannot mount on %s (see the message above)", o->mountpoint);
+		fuse_session_destroy(s->se);
+		s->se = NULL;
+		return -1;
+	}
+	if (fuse_daemonize(o->foreground) != 0) {
+		sb_puts(err, "cannot daemonize");
+		return -1;
+	}
+	if (!o->foreground)
+		log_setup(true, o->debug);
+	pidfile_write(s->pidfile_fd);
+	s->fuse_fd = fuse_session_fd(s->se);
+	s->journal_fd = memfd("cviewfs-nodes", true);
+	s->state_fd = memfd("cviewfs-state", false);
+	s->inflight_fd = memfd("cviewfs-inflight", false);
+	if (s->journal_fd < 0 || s->state_fd < 0 || s->inflight_fd < 0) {
+		sb_printf(err, "memfd_create: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void take_fds(struct supervisor *s, const struct held_fds *h)
+{
+	s->fuse_fd = h->fuse;
+	s->init_fd = h->init;
+	s->journal_fd = h->nodes;
+	s->state_fd = h->state;
+	s->inflight_fd = h->inflight;
+	s->adopted = true;
+}
+
+/* Started by a supervisor that replaced itself (SIGUSR1): same pid, the
+ * mount, descriptors and serving process are ours already. */
+static bool adopt_reexec(struct supervisor *s)
+{
+	struct reexec r;
+	const char *spec = getenv(REEXEC_ENV);
+	if (!spec)
+		return false;
+	int ok = reexec_parse(spec, &r);
+	unsetenv(REEXEC_ENV);
+	if (ok < 0) {
+		log_err("malformed %s: %s; starting afresh", REEXEC_ENV, spec);
+		return false;
+	}
+	int fds[] = { r.fds.fuse, r.fds.init, r.fds.nodes, r.fds.state, r.fds.inflight, r.pidfile_fd,
+		      r.worker_status_fd };
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+	take_fds(s, &r.fds);
+	s->pidfile_fd = r.pidfile_fd;
+	s->worker = r.worker;
+	s->worker_status_fd = r.worker_status_fd;
+	s->generation = r.generation;
+	s->virtualize = r.virtualize;
+	return true;
+}
+
+/* Restarted by systemd after the supervisor died: its connection waited
+ * in the descriptor store. */
+static bool adopt_fdstore(struct supervisor *s, const struct options *o, struct strbuf *err)
+{
+	struct held_fds h;
+	if (!fdstore_take(&h))
+		return false;
+	take_fds(s, &h);
+	if ((s->pidfile_fd = pidfile_lock(o->pidfile, err)) < 0)
+		return true;
+	pidfile_write(s->pidfile_fd);
+	return true;
+}
+
+static void unmount(struct supervisor *s)
+{
+	if (s->se) {
+		fuse_session_unmount(s->se);
+	} else if (s->adopted && !s->mount_gone && umount2(s->mountpoint, MNT_DETACH) < 0) {
+		log_warn("cannot unmount %s: %s", s->mountpoint, strerror(errno));
+	}
+	/* The next start mounts afresh. */
+	fdstore_drop();
+}
+
 int supervisor_main(const struct options *given, char **argv)
 {
 	struct options opts = *given, *o = &opts;
 	char *abs_mnt = NULL, *abs_pidfile = NULL;
-	struct supervisor s = { .argv = argv, .init_fd = -1, .journal_fd = -1, .inflight_fd = -1,
-				.state_fd = -1, .sig_fd = -1, .worker_status_fd = -1, .virtualize = true };
+	struct supervisor s = { .argv = argv, .fuse_fd = -1, .init_fd = -1, .journal_fd = -1,
+				.inflight_fd = -1, .state_fd = -1, .sig_fd = -1, .worker_status_fd = -1,
+				.virtualize = true, .pidfile_fd = -1 };
 	struct strbuf err = STRBUF_INIT;
-	int status = 1, pidfd = -1;
+	int status = 1;
+	bool reexeced = false;
 
-	log_setup(false, o->debug);
+	log_setup(!o->foreground && getenv(REEXEC_ENV), o->debug);
 	s.exe = self_path();
 	if (!s.exe) {
 		sb_printf(&err, "cannot find this program's path: %s", strerror(errno));
 		goto out;
 	}
-	if (absolute_paths(o, &abs_mnt, &abs_pidfile, &err) < 0 || preflight(o, &err) < 0 || (pidfd = pidfile_lock(o->pidfile, &err)) < 0)
+	if (absolute_paths(o, &abs_mnt, &abs_pidfile, &err) < 0)
 		goto out;
-	s.se = cviewfs_session_new(argv[0], o);
-	if (!s.se) {
-		sb_puts(&err, "cannot start the FUSE session (check the -o options)");
-		goto out;
-	}
-	if (fuse_session_mount(s.se, o->mountpoint) != 0) {
-		sb_printf(&err, "cannot mount on %s (see the message above)", o->mountpoint);
-		goto out;
-	}
-	if (fuse_daemonize(o->foreground) != 0) {
-		sb_puts(&err, "cannot daemonize");
+	s.mountpoint = o->mountpoint;
+	reexeced = adopt_reexec(&s);
+	if (reexeced)
+		log_info("cviewfs %s supervises %s (process %ld, replaced in place)", CVIEWFS_VERSION,
+			 o->mountpoint, (long)getpid());
+	else if (adopt_fdstore(&s, o, &err))
+		log_info("took the FUSE connection of %s back from systemd's descriptor store: "
+			 "containers keep their files", o->mountpoint);
+	else if (mount_fresh(&s, o, argv[0], &err) < 0)
 		goto out_unmount;
-	}
-	if (!o->foreground)
-		log_setup(true, o->debug);
-	pidfile_write(pidfd);
-	s.fuse_fd = fuse_session_fd(s.se);
-	s.journal_fd = memfd("cviewfs-nodes", true);
-	s.state_fd = memfd("cviewfs-state", false);
-	s.inflight_fd = memfd("cviewfs-inflight", false);
-	if (s.journal_fd < 0 || s.state_fd < 0 || s.inflight_fd < 0) {
-		sb_printf(&err, "memfd_create: %s", strerror(errno));
+	if (err.len)
 		goto out_unmount;
-	}
 	if (block_signals(&s) < 0) {
 		sb_printf(&err, "signalfd: %s", strerror(errno));
 		goto out_unmount;
 	}
-	if (save_init(&s, &err) < 0)
+	if (!s.adopted && save_init(&s, &err) < 0)
 		goto out_unmount;
-	if (spawn(&s, NULL, &s.worker, &s.worker_status_fd, &err) < 0)
-		goto out_unmount;
-	log_info("serving %s (cviewfs %s, supervisor %ld, serving process %ld)", o->mountpoint,
-		 CVIEWFS_VERSION, (long)getpid(), (long)s.worker);
+	fdstore_put(&(struct held_fds){ s.fuse_fd, s.init_fd, s.journal_fd, s.state_fd, s.inflight_fd });
+	if (reexeced) {
+		/* The serving process is the old binary's: replace it too. */
+		upgrade_worker(&s);
+	} else {
+		if (spawn(&s, NULL, &s.worker, &s.worker_status_fd, &err) < 0)
+			goto out_unmount;
+		log_info("serving %s (cviewfs %s, supervisor %ld, serving process %ld)", o->mountpoint,
+			 CVIEWFS_VERSION, (long)getpid(), (long)s.worker);
+	}
 	supervise(&s);
 	status = s.exit_status;
 	stop_worker(&s);
 	if (!s.mount_gone)
 		log_info("unmounting %s", o->mountpoint);
 out_unmount:
-	fuse_session_unmount(s.se);
+	if (s.se || s.adopted)
+		unmount(&s);
 out:
 	if (s.se)
 		fuse_session_destroy(s.se);
-	if (pidfd >= 0)
-		pidfile_remove(o->pidfile, pidfd);
+	else
+		close_fd(&s.fuse_fd);
+	if (s.pidfile_fd >= 0)
+		pidfile_remove(o->pidfile, s.pidfile_fd);
 	close_fd(&s.init_fd);
 	close_fd(&s.journal_fd);
 	close_fd(&s.state_fd);

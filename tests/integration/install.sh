@@ -27,7 +27,10 @@ ok "$(unit ExecStart | grep -q "^$PREFIX/bin/cviewfs -f " && echo 1)" "ExecStart
 is "$(unit ExecReload)" '/bin/kill -USR1 $MAINPID' "reload is SIGUSR1: an upgrade in place"
 is "$(unit KillMode)" mixed "SIGTERM goes to the supervisor alone, which stops its serving process"
 is "$(unit OOMScoreAdjust)" -1000 "the OOM killer leaves it alone"
-ok "$(grep -q '^ExecStopPost=-/bin/umount -l ' "$UNIT" && echo 1)" "a dead mount is removed when the service stops"
+ok "$(grep -q '^ExecStopPost=-.*/bin/umount -l ' "$UNIT" && echo 1)" "a mount left behind is removed when the service stops"
+ok "$(unit ExecStop | grep -q 'SERVICE_RESULT" != success ] || exec .*cviewfs-toolkit umount --all' && echo 1)" \
+	"containers' binds are removed on a stop, not after the supervisor died ($(unit ExecStop))"
+is "$(unit NotifyAccess)/$(unit FileDescriptorStoreMax)" "main/8" "the FUSE connection can be kept in systemd's descriptor store"
 ok "$(grep -q '^ExecStartPost=-.*cviewfs-toolkit remount --all' "$UNIT" && echo 1)" "running containers' binds are renewed after a start"
 
 if command -v systemd-analyze >/dev/null; then

@@ -70,6 +70,9 @@ for r in $(seq $ROUNDS); do
 	sleep 0.2
 done
 is "$upgraded" "$ROUNDS" "each of $ROUNDS SIGUSR1s put the newly installed build in charge (slowest: $worst ms)"
+# The supervisor replaced itself too, in place: same pid, the new binary.
+is "$("/proc/$SUP/exe" --version 2>/dev/null)" "$want" "the supervisor runs the build installed last (same process $SUP)"
+is "$(grep -c 'supervises .* replaced in place' "$TMP/daemon.log")" "$ROUNDS" "each SIGUSR1 replaced the supervisor in place (logged)"
 stop_readers upgrade
 
 # A broken upgrade keeps the running version.

@@ -1,0 +1,117 @@
+#include "serve/fdstore.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+static const char *const names[] = { "cviewfs-fuse", "cviewfs-init", "cviewfs-nodes",
+				     "cviewfs-state", "cviewfs-inflight" };
+#define NNAMES (sizeof(names) / sizeof(names[0]))
+
+static int *slot(struct held_fds *h, size_t i)
+{
+	int *slots[] = { &h->fuse, &h->init, &h->nodes, &h->state, &h->inflight };
+	return slots[i];
+}
+
+void fdstore_put(const struct held_fds *h)
+{
+	if (!getenv("NOTIFY_SOCKET"))
+		return;
+	struct held_fds copy = *h;
+	for (size_t i = 0; i < NNAMES; i++) {
+		int fd = *slot(&copy, i);
+		if (fd < 0)
+			continue;
+		char *msg = xasprintf("FDSTORE=1\nFDNAME=%s", names[i]);
+		int r = sd_pid_notify_with_fds(0, 0, msg, &fd, 1);
+		free(msg);
+		if (r <= 0) {
+			log_once("fdstore", "put", "cannot keep the FUSE connection in systemd's descriptor "
+				 "store (%s): a killed supervisor will break the mount (the unit needs "
+				 "NotifyAccess=main and FileDescriptorStoreMax=8)",
+				 r < 0 ? strerror(-r) : "no notification socket");
+			return;
+		}
+	}
+}
+
+void fdstore_drop(void)
+{
+	if (!getenv("NOTIFY_SOCKET"))
+		return;
+	for (size_t i = 0; i < NNAMES; i++) {
+		char *msg = xasprintf("FDSTOREREMOVE=1\nFDNAME=%s", names[i]);
+		sd_notify(0, msg);
+		free(msg);
+	}
+}
+
+/* A character device that is /dev/fuse (10:229). */
+static bool is_fuse_device(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 10 &&
+	       minor(st.st_rdev) == 229;
+}
+
+bool fdstore_take(struct held_fds *h)
+{
+	char **fdnames = NULL;
+	int n = sd_listen_fds_with_names(1, &fdnames);
+
+	*h = (struct held_fds)HELD_FDS_NONE;
+	for (int k = 0; k < n; k++) {
+		int fd = SD_LISTEN_FDS_START + k;
+		bool taken = false;
+		for (size_t i = 0; fdnames && i < NNAMES && !taken; i++) {
+			if (fdnames[k] && !strcmp(fdnames[k], names[i]) && *slot(h, i) < 0) {
+				*slot(h, i) = fd;
+				taken = true;
+			}
+		}
+		if (!taken)
+			close(fd);
+	}
+	if (fdnames)
+		for (int k = 0; k < n; k++)
+			free(fdnames[k]);
+	free(fdnames);
+	if (h->fuse >= 0 && h->init >= 0 && is_fuse_device(h->fuse))
+		return true;
+	for (size_t i = 0; i < NNAMES; i++)
+		if (*slot(h, i) >= 0)
+			close(*slot(h, i));
+	*h = (struct held_fds)HELD_FDS_NONE;
+	return false;
+}
+
+char *reexec_format(const struct reexec *r)
+{
+	return xasprintf("fuse=%d,init=%d,nodes=%d,state=%d,inflight=%d,pidfile=%d,worker=%ld,"
+			 "status=%d,gen=%u,virt=%d", r->fds.fuse, r->fds.init, r->fds.nodes, r->fds.state,
+			 r->fds.inflight, r->pidfile_fd, (long)r->worker, r->worker_status_fd,
+			 r->generation, r->virtualize ? 1 : 0);
+}
+
+int reexec_parse(const char *s, struct reexec *r)
+{
+	long worker;
+	int virt, end = 0;
+
+	if (!s || sscanf(s, "fuse=%d,init=%d,nodes=%d,state=%d,inflight=%d,pidfile=%d,worker=%ld,"
+			 "status=%d,gen=%u,virt=%d%n", &r->fds.fuse, &r->fds.init, &r->fds.nodes,
+			 &r->fds.state, &r->fds.inflight, &r->pidfile_fd, &worker, &r->worker_status_fd,
+			 &r->generation, &virt, &end) != 10 || s[end] || r->fds.fuse < 0 || r->fds.init < 0)
+		return -1;
+	r->worker = (pid_t)worker;
+	r->virtualize = virt != 0;
+	return 0;
+}
