@@ -103,7 +103,9 @@ is "${1:-}" 256 "the container still sees 256 MiB"
 start_reader
 kill -KILL "$SUP"
 restarted() { p=$(mainpid); [ "$p" != 0 ] && [ "$p" != "$SUP" ] && [ "$(systemctl is-active cviewfs)" = active ]; }
-ok "$(wait_for 30 restarted && echo 1)" "kill -9 of the supervisor: systemd starts cviewfs again ($SUP -> $(mainpid))"
+back=$(wait_for 30 restarted && echo 1)
+ok "$back" "kill -9 of the supervisor: systemd starts cviewfs again ($SUP -> $(mainpid))"
+[ -n "$back" ] || { systemctl status cviewfs; journalctl -q -u cviewfs | tail -20; } >&2
 ok "$(journalctl -q -u cviewfs | grep -q "back from systemd's descriptor store" && echo 1)" \
 	"the new supervisor took the same FUSE connection back from systemd's descriptor store"
 sleep 1
