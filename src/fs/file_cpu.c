@@ -183,6 +183,7 @@ static int fill_stat(const struct vfile *vf, pid_t reader, const struct reader_v
 		view_cpus(view, &cpus);
 		sb_reset(out);
 		*order = render_stat_for(out, sb_str(&host_text), key, view, reader, &cpus, &times, taken_ns);
+		cpu_view_free(&cpus);
 	}
 	sb_free(&host_text);
 	cg_cpu_times_free(&times);

@@ -47,6 +47,15 @@ bail() {
 }
 
 done_testing() {
+	# The daemons are stopped first: a sanitizer build reports leaks as a
+	# process exits, into the daemon log, where no test would look.
+	stop_daemons
+	if [ -s "$TMP/daemon.log" ]; then
+		local found
+		found=$(grep -m1 -E 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$TMP/daemon.log")
+		ok "$([ -z "$found" ] && echo 1)" "the daemons' sanitizers found nothing ${found:+($found; the log follows)}"
+		[ -z "$found" ] || grep -A20 -E 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$TMP/daemon.log" | head -60 >&2
+	fi
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" = 0 ]
 	exit $?
@@ -55,14 +64,20 @@ done_testing() {
 # on_cleanup FUNCTION: run FUNCTION when the test exits.
 on_cleanup() { CLEANUPS="$1 $CLEANUPS"; }
 
-cleanup_all() {
-	for f in $CLEANUPS; do "$f"; done
+# Stops every daemon started here and removes what they left mounted.
+stop_daemons() {
 	for pid in $DAEMONS; do kill "$pid" 2>/dev/null; done
 	for m in $MOUNTS; do
 		for _ in $(seq 30); do grep -q " $m fuse" /proc/mounts || break; sleep 0.1; done
 		grep -q " $m fuse" /proc/mounts && umount -l "$m"
 	done
 	for pid in $DAEMONS; do wait "$pid" 2>/dev/null; done
+	DAEMONS="" MOUNTS=""
+}
+
+cleanup_all() {
+	for f in $CLEANUPS; do "$f"; done
+	stop_daemons
 	# What the daemons said, for a failed test's log.
 	if [ "$TAP_FAILED" != 0 ] && [ -s "$TMP/daemon.log" ]; then
 		echo "--- daemon log (last 40 lines)" >&2

@@ -17,10 +17,12 @@ kill_readers() {
 on_cleanup kill_readers
 
 # serving: the supervisor's child that serves: its newest (a replaced one
-# may still be finishing its exit, e.g. a sanitizer's leak check).
+# may still be finishing its exit, e.g. a sanitizer's leak check), and not
+# the "--version" an upgrade asks the new binary first.
 serving() {
 	local c newest="" best=-1 start
 	for c in $(cat "/proc/$SUP/task/$SUP/children" 2>/dev/null); do
+		tr '\0' ' ' < "/proc/$c/cmdline" 2>/dev/null | grep -q -- ' --version' && continue
 		start=$(sed 's/.*) //' "/proc/$c/stat" 2>/dev/null | awk '{print $20}')
 		[ -n "$start" ] && [ "$start" -gt "$best" ] && best=$start newest=$c
 	done

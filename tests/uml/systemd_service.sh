@@ -15,7 +15,15 @@ command -v podman >/dev/null && command -v crun >/dev/null || bail "podman and c
 MNT=/var/lib/lxcfs
 ver() { dpkg-deb -f "$1" Version; }
 mainpid() { systemctl show -P MainPID cviewfs; }
-serving() { cat "/proc/$(mainpid)/task/$(mainpid)/children" 2>/dev/null | awk '{print $NF}'; }
+# The serving process: the supervisor's newest child that is not the
+# "--version" an upgrade asks the new binary first.
+serving() {
+	local c last=""
+	for c in $(cat "/proc/$(mainpid)/task/$(mainpid)/children" 2>/dev/null); do
+		tr '\0' ' ' < "/proc/$c/cmdline" 2>/dev/null | grep -q -- ' --version' || last=$c
+	done
+	echo "$last"
+}
 # wait_for SECONDS COMMAND...: until COMMAND succeeds.
 wait_for() {
 	local n=$(($1 * 10))
