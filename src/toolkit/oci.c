@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,14 @@ static const char *get_str(json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
 	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* V as a pid, or 0 when it is none. Only a number a pid_t holds: a bigger
+ * one would wrap into another process's pid (2^32 + 1 into init's). */
+static pid_t json_pid(json_t *v)
+{
+	json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
+	return n > 0 && n <= INT_MAX ? (pid_t)n : 0;
 }
 
 static int load_file(const char *path, json_t **out, tk_error **err)
@@ -81,7 +90,7 @@ static int state_from_json(json_t *st, tk_oci_state *out, const char **bundle, t
 		return tk_fail(err, 0, "container state on stdin: no id or bundle");
 	out->id = strdup(id);
 	out->status = strdup(status ? status : "");
-	out->pid = json_is_integer(pid) ? (pid_t)json_integer_value(pid) : 0;
+	out->pid = json_pid(pid);
 	if (!out->id || !out->status)
 		return tk_fail(err, ENOMEM, "state");
 	return 0;
@@ -143,7 +152,7 @@ static pid_t state_pid(const char *root, const char *id)
 		json_t *j = path ? json_load_file(path, 0, NULL) : NULL;
 		free(path);
 		json_t *v = json_object_get(j, kinds[k].key);
-		pid_t pid = json_is_integer(v) ? (pid_t)json_integer_value(v) : 0;
+		pid_t pid = json_pid(v);
 		json_decref(j);
 		if (pid > 0)
 			return pid;
