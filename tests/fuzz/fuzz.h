@@ -21,6 +21,7 @@ struct fuzz_input {
 	char *buf; /* the input, NUL-terminated: parts point into it */
 	const char *part[FUZZ_MAX_PARTS];
 	size_t n;  /* parts present */
+	size_t len; /* of the whole input */
 };
 
 /* Splits data into parts; the last part may hold further NULs (ignored). */
@@ -30,6 +31,7 @@ static inline void fuzz_split(const uint8_t *data, size_t size, struct fuzz_inpu
 	memcpy(in->buf, data, size);
 	in->buf[size] = '\0';
 	in->n = 0;
+	in->len = size;
 	memset(in->part, 0, sizeof(in->part));
 	for (size_t at = 0; in->n < FUZZ_MAX_PARTS;) {
 		in->part[in->n++] = in->buf + at;
