@@ -227,6 +227,10 @@ bool cg_count_tasks(const struct cgroups *cg, const struct cg_paths *p, pid_t se
  * Stops and returns false if fn does; false too if nothing can be read. */
 bool cg_for_each_listed(const struct cgroups *cg, const struct cg_paths *p, const char *v1_file,
 			const char *v2_file, bool (*fn)(pid_t id, void *arg), void *arg);
+/* Calls fn for every id of a "tasks", "cgroup.procs" or "cgroup.threads"
+ * text, one decimal per line; lines that are not one are skipped. Stops
+ * and returns false if fn does. */
+bool cg_list_each(const char *list, bool (*fn)(pid_t id, void *arg), void *arg);
 /* A string naming the cgroup cg_count_tasks counts for this container (for
  * keeping per-container state), and counting by that name later. */
 char *cg_tasks_key(const struct cgroups *cg, const struct cg_paths *p);

@@ -27,7 +27,9 @@ static struct cg_io_dev *dev_of(struct cg_io *io, unsigned major, unsigned minor
 	return &io->dev[io->n++];
 }
 
-/* Drops devices without any I/O: only devices the container used show. */
+/* Drops devices without any I/O: only devices the container used show.
+ * With none left the array is freed: a parser that says false leaves
+ * nothing to free (cg_read_io's v2 path and its caller free nothing then). */
 static bool keep_used(struct cg_io *io)
 {
 	unsigned kept = 0;
@@ -37,6 +39,8 @@ static bool keep_used(struct cg_io *io)
 			io->dev[kept++] = *d;
 	}
 	io->n = kept;
+	if (!kept)
+		cg_io_free(io);
 	return kept > 0;
 }
 

@@ -5,9 +5,11 @@
 #include "util/fileio.h"
 #include "util/strbuf.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,25 @@ char proc_stat_state(const char *stat_text)
 	return p && p[1] == ' ' && p[2] ? p[2] : 0;
 }
 
+bool cg_list_each(const char *list, bool (*fn)(pid_t id, void *arg), void *arg)
+{
+	for (const char *line = list; *line;) {
+		/* A digit first: strtol would skip white space, '\n' too, and
+		 * take the next line's id for this one's. */
+		if (isdigit((unsigned char)*line)) {
+			errno = 0;
+			long id = strtol(line, NULL, 10);
+			/* Beyond INT_MAX a pid_t would wrap into another id. */
+			if (!errno && id > 0 && id <= INT_MAX && !fn((pid_t)id, arg))
+				return false;
+		}
+		line = strchrnul(line, '\n');
+		if (*line)
+			line++;
+	}
+	return true;
+}
+
 /* Walks `list_file` of the cgroup at dirfd and of every cgroup below it,
  * calling fn for each listed id. */
 struct walker {
@@ -36,17 +57,7 @@ static bool walk_dir(struct walker *w, int dirfd, unsigned depth)
 {
 	if (read_file_at(dirfd, w->list_file, true, &w->buf) < 0)
 		return false;
-	char *list = xstrdup(sb_str(&w->buf));
-	bool ok = true;
-	for (char *line = list, *next; ok && *line; line = next) {
-		next = strchrnul(line, '\n');
-		if (*next)
-			*next++ = '\0';
-		long id = strtol(line, NULL, 10);
-		if (id > 0)
-			ok = w->fn((pid_t)id, w->arg);
-	}
-	free(list);
+	bool ok = cg_list_each(sb_str(&w->buf), w->fn, w->arg);
 	struct stat st;
 	/* A cgroup directory's link count is 2 plus its subdirectories. */
 	if (!ok || depth >= MAX_DEPTH || fstat(dirfd, &st) < 0 || st.st_nlink <= 2)

@@ -6,9 +6,11 @@
 #include "util/parse.h"
 #include "util/strbuf.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/nsfs.h>
 #include <poll.h>
 #include <pthread.h>
@@ -279,9 +281,15 @@ bool status_nspid_last(const char *status, pid_t *out)
 			p++;
 		if (p >= eol)
 			break;
+		/* strtol would skip any space, '\n' too: a digit here keeps
+		 * the number on this line. */
+		if (!isdigit((unsigned char)*p))
+			return false;
 		errno = 0;
 		long v = strtol(p, &end, 10);
-		if (end == p || errno || v <= 0)
+		/* Beyond INT_MAX a pid_t would wrap into another pid (2^32 + 1
+		 * into 1: "this is the namespace's init"). */
+		if (errno || v <= 0 || v > INT_MAX)
 			return false;
 		last = v;
 		p = end;
@@ -307,14 +315,22 @@ static bool start_ticks_of(pid_t pid, uint64_t *out)
 	return ok;
 }
 
+bool status_ppid(const char *status, pid_t *out)
+{
+	uint64_t v;
+	/* A number beyond INT_MAX would wrap into another process's pid. */
+	if (!meminfo_get(status, "PPid", &v) || v == 0 || v > INT_MAX)
+		return false;
+	*out = (pid_t)v;
+	return true;
+}
+
 static bool ppid_of(pid_t pid, pid_t *out)
 {
 	struct strbuf buf = STRBUF_INIT;
-	uint64_t v = 0;
-	bool ok = read_proc_of(pid, "status", &buf) == 0 && meminfo_get(sb_str(&buf), "PPid", &v);
+	bool ok = read_proc_of(pid, "status", &buf) == 0 && status_ppid(sb_str(&buf), out);
 	sb_free(&buf);
-	*out = (pid_t)v;
-	return ok && v > 0;
+	return ok;
 }
 
 /* Is pid the init (pid 1) of pid namespace ns? */

@@ -65,6 +65,8 @@ void reader_set_trust_ns(uint64_t ns);
 
 /* Exposed for tests: the last pid of the "NSpid:" line of a status file. */
 bool status_nspid_last(const char *status, pid_t *out);
+/* Exposed for tests: the "PPid:" of a status file; false for 0 (no parent). */
+bool status_ppid(const char *status, pid_t *out);
 /* Exposed for tests: number of cached namespaces. */
 unsigned reader_cache_size(void);
 

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,14 @@ static const char *get_str(json_t *obj, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* V as a pid, or 0 when it is none. Only a number a pid_t holds: a bigger
+ * one would wrap into another process's pid (2^32 + 1 into init's). */
+static pid_t json_pid(json_t *v)
+{
+	json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
+	return n > 0 && n <= INT_MAX ? (pid_t)n : 0;
+}
+
 static int load_file(const char *path, json_t **out, tk_error **err)
 {
 	json_error_t je;
@@ -25,17 +34,10 @@ static int load_file(const char *path, json_t **out, tk_error **err)
 }
 
 /* root.path (relative to the bundle unless absolute) and the opt-out
- * annotation, from BUNDLE/config.json. */
-static int read_config(const char *bundle, tk_oci_state *s, tk_error **err)
+ * annotation, from BUNDLE's parsed config.json. */
+static int config_from_json(json_t *cfg, const char *bundle, tk_oci_state *s, tk_error **err)
 {
-	char *path = tk_strdup_printf("%s/config.json", bundle);
-	if (!path)
-		return tk_fail(err, ENOMEM, "config");
-	json_t *cfg;
-	int r = load_file(path, &cfg, err);
-	free(path);
-	if (r < 0)
-		return -1;
+	int r = 0;
 	const char *root = get_str(json_object_get(cfg, "root"), "path");
 	const char *off = get_str(json_object_get(cfg, "annotations"), "io.cviewfs.disable");
 	s->disabled = off && (strcmp(off, "true") == 0 || strcmp(off, "1") == 0);
@@ -47,8 +49,51 @@ static int read_config(const char *bundle, tk_oci_state *s, tk_error **err)
 		s->rootfs = tk_strdup_printf("%s/%s", bundle, root);
 	if (root && !s->rootfs)
 		r = tk_fail(err, ENOMEM, "config");
+	return r;
+}
+
+static int read_config(const char *bundle, tk_oci_state *s, tk_error **err)
+{
+	char *path = tk_strdup_printf("%s/config.json", bundle);
+	if (!path)
+		return tk_fail(err, ENOMEM, "config");
+	json_t *cfg;
+	int r = load_file(path, &cfg, err);
+	free(path);
+	if (r < 0)
+		return -1;
+	r = config_from_json(cfg, bundle, s, err);
 	json_decref(cfg);
 	return r;
+}
+
+int tk_oci_config_parse(const char *text, size_t len, const char *bundle, tk_oci_state *s,
+			tk_error **err)
+{
+	json_error_t je;
+	json_t *cfg = json_loadb(text, len, 0, &je);
+	if (!cfg)
+		return tk_fail(err, 0, "%s/config.json:%d: %s", bundle, je.line, je.text);
+	int r = config_from_json(cfg, bundle, s, err);
+	json_decref(cfg);
+	return r;
+}
+
+/* id, status and pid of a parsed state; *BUNDLE points into ST. */
+static int state_from_json(json_t *st, tk_oci_state *out, const char **bundle, tk_error **err)
+{
+	const char *id = get_str(st, "id");
+	const char *status = get_str(st, "status");
+	json_t *pid = json_object_get(st, "pid");
+	*bundle = get_str(st, "bundle");
+	if (!id || !*bundle)
+		return tk_fail(err, 0, "container state on stdin: no id or bundle");
+	out->id = strdup(id);
+	out->status = strdup(status ? status : "");
+	out->pid = json_pid(pid);
+	if (!out->id || !out->status)
+		return tk_fail(err, ENOMEM, "state");
+	return 0;
 }
 
 int tk_oci_state_read(FILE *in, tk_oci_state *out, tk_error **err)
@@ -58,23 +103,30 @@ int tk_oci_state_read(FILE *in, tk_oci_state *out, tk_error **err)
 	json_t *st = json_loadf(in, 0, &je);
 	if (!st)
 		return tk_fail(err, 0, "container state on stdin:%d: %s", je.line, je.text);
-	const char *id = get_str(st, "id");
-	const char *status = get_str(st, "status");
-	const char *bundle = get_str(st, "bundle");
-	json_t *pid = json_object_get(st, "pid");
-	int r = 0;
-	if (!id || !bundle)
-		r = tk_fail(err, 0, "container state on stdin: no id or bundle");
-	if (r == 0) {
-		out->id = strdup(id);
-		out->status = strdup(status ? status : "");
-		out->pid = json_is_integer(pid) ? (pid_t)json_integer_value(pid) : 0;
-		if (!out->id || !out->status)
-			r = tk_fail(err, ENOMEM, "state");
-	}
+	const char *bundle;
+	int r = state_from_json(st, out, &bundle, err);
 	/* A stopped container's bundle may be gone already; it needs none. */
 	if (r == 0 && strcmp(out->status, "stopped") != 0 && read_config(bundle, out, err) < 0)
-		r = tk_wrap(err, "container %s", id);
+		r = tk_wrap(err, "container %s", out->id);
+	json_decref(st);
+	if (r < 0)
+		tk_oci_state_free(out);
+	return r;
+}
+
+int tk_oci_state_parse(const char *text, size_t len, tk_oci_state *out, char **bundle,
+		       tk_error **err)
+{
+	memset(out, 0, sizeof(*out));
+	*bundle = NULL;
+	json_error_t je;
+	json_t *st = json_loadb(text, len, 0, &je);
+	if (!st)
+		return tk_fail(err, 0, "container state on stdin:%d: %s", je.line, je.text);
+	const char *b;
+	int r = state_from_json(st, out, &b, err);
+	if (r == 0 && !(*bundle = strdup(b)))
+		r = tk_fail(err, ENOMEM, "state");
 	json_decref(st);
 	if (r < 0)
 		tk_oci_state_free(out);
@@ -100,7 +152,7 @@ static pid_t state_pid(const char *root, const char *id)
 		json_t *j = path ? json_load_file(path, 0, NULL) : NULL;
 		free(path);
 		json_t *v = json_object_get(j, kinds[k].key);
-		pid_t pid = json_is_integer(v) ? (pid_t)json_integer_value(v) : 0;
+		pid_t pid = json_pid(v);
 		json_decref(j);
 		if (pid > 0)
 			return pid;

@@ -174,6 +174,13 @@ typedef struct tk_oci_state {
 } tk_oci_state;
 
 int tk_oci_state_read(FILE *in, tk_oci_state *out, tk_error **err);
+/* The parsing beneath tk_oci_state_read, without reading config.json: the
+ * state document TEXT (LEN bytes) into OUT and its bundle (malloc'd). */
+int tk_oci_state_parse(const char *text, size_t len, tk_oci_state *out, char **bundle,
+		       tk_error **err);
+/* The rootfs and opt-out annotation of BUNDLE's config.json TEXT into S. */
+int tk_oci_config_parse(const char *text, size_t len, const char *bundle, tk_oci_state *s,
+			tk_error **err);
 void tk_oci_state_free(tk_oci_state *s);
 /* pid of container ID in runc/crun state directory ROOT; 0 if absent. */
 int tk_oci_runtime_pid(const char *root, const char *id, char **full_id, pid_t *pid,

@@ -421,6 +421,39 @@ static void test_cpus(void)
 	ok(!read_usage(&cg_v2, "/lxc/gone", &ns), "v2 cgroup gone: unknown");
 }
 
+/* Collects the ids cg_list_each gives, as "a,b,c"; stops after `stop`. */
+struct ids {
+	struct strbuf text;
+	unsigned left;
+};
+
+static bool collect_id(pid_t id, void *arg)
+{
+	struct ids *ids = arg;
+	sb_printf(&ids->text, "%s%d", ids->text.len ? "," : "", (int)id);
+	return --ids->left > 0;
+}
+
+static void check_list(const char *list, unsigned stop, bool want_ok, const char *want, const char *what)
+{
+	struct ids ids = { STRBUF_INIT, stop };
+	bool r = cg_list_each(list, collect_id, &ids);
+	ok(r == want_ok && !strcmp(sb_str(&ids.text), want), "%s (got %s)", what, sb_str(&ids.text));
+	sb_free(&ids.text);
+}
+
+static void test_list(void)
+{
+	check_list("1\n42\n4001\n", 100, true, "1,42,4001", "cgroup.procs: every id");
+	check_list("", 100, true, "", "an empty list");
+	check_list("1\n42\n4001\n", 2, false, "1,42", "stops when fn says so");
+	check_list("7\nx\n0\n-3\n8", 100, true, "7,8", "garbage, 0 and negative lines are skipped");
+	/* Seen while adding the fuzz target (tests/fuzz/fuzz_cgroup_procs.c). */
+	check_list("4294967297\n99999999999999999999\n5\n", 100, true, "5",
+		   "ids beyond pid_t are skipped, not wrapped to 1 or -1");
+	check_list("5\n\v\n6\n", 100, true, "5,6", "a blank line does not take the next line's id");
+}
+
 int main(void)
 {
 	char *proc = tap_fixture_path("proc");
@@ -445,6 +478,7 @@ int main(void)
 	test_memory_v1();
 	test_memory_v2();
 	test_cpus();
+	test_list();
 	cgroups_close(&cg_v1);
 	cgroups_close(&cg_v2);
 	cgroups_close(&cg_hybrid);

@@ -34,6 +34,13 @@ int main(void)
 	   "blkio: Read/Write ops and bytes per device, Total lines ignored");
 	cg_io_free(&io);
 	ok(!blkio_parse("Total 0\n", "Total 0\n", &io), "blkio with only 'Total 0' (no throttle rule) counts nothing");
+	/* Found by fuzzing (tests/fuzz/corpus/io_stat/crash-leak-all-zero-device):
+	 * devices without I/O were dropped but their array kept, and nobody
+	 * frees after a false. */
+	ok(!io_stat_parse("8:0 rbytes=0 wbytes=0 rios=0 wios=0 dbytes=0 dios=0\n", &io) && !io.dev && !io.n,
+	   "io.stat with only idle devices: false, nothing left allocated");
+	ok(!blkio_parse("8:0 Read 0\n8:0 Write 0\n", "8:0 Read 0\n", &io) && !io.dev && !io.n,
+	   "blkio with only idle devices: false, nothing left allocated");
 
 	io_stat_parse("254:0 rbytes=1048576 wbytes=2097152 rios=10 wios=20 dbytes=4096 dios=1\n"
 		      "8:16 rbytes=512 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n", &io);

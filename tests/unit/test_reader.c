@@ -146,6 +146,14 @@ static void test_nspid(void)
 	ok(!status_nspid_last("Name:\tx\nPid:\t3\n", &p), "no NSpid line (old kernel) is refused");
 	ok(!status_nspid_last("NSpidx:\t1\n", &p), "a longer key is not NSpid");
 	ok(!status_nspid_last("NSpid:\t99999999999999999999\n", &p), "an overflowing pid is refused");
+	/* Found by fuzzing (tests/fuzz/corpus/proc_status/crash-nspid-truncated). */
+	ok(!status_nspid_last("NSpid:\t4002\t4294967297\n", &p), "a pid beyond pid_t is refused, not wrapped to 1");
+	ok(!status_nspid_last("NSpid:\t4002\v\n1\n", &p), "a pid is not taken from the next line");
+
+	ok(status_ppid("Pid:\t4002\nPPid:\t4001\n", &p) && p == 4001, "PPid 4001");
+	ok(!status_ppid("PPid:\t0\n", &p), "PPid 0 (no parent) is refused");
+	ok(!status_ppid("PPid:\t4294967297\n", &p), "a PPid beyond pid_t is refused, not wrapped to 1");
+	ok(!status_ppid("Pid:\t3\n", &p), "no PPid line is refused");
 }
 
 static void test_resolve(void)
