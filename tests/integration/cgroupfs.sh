@@ -1,0 +1,995 @@
+#!/bin/bash
+# --enable-cgroup: MNT/cgroup/<hierarchy>/... shows each reader only its own
+# container's cgroups. Two containers A and B (cgroups of their own in every
+# hierarchy the host has, a pid and a mount namespace, MNT/cgroup bound over
+# /sys/fs/cgroup) and a sibling test cgroup S:
+#   - layout: one directory per hierarchy, ancestors list only the next
+#     step, A's own cgroup is the real one (files, modes, owners, pids as
+#     numbered in A);
+#   - confinement: from A, every operation on B's cgroups, on S, on the
+#     common parent's and the hierarchy roots' own files, by every path
+#     shape (absolute, via .., via symlinks, via the daemon's own mount
+#     point, via a handle A kept on a path that has since become B's) fails
+#     with ENOENT and changes nothing the host can see;
+#   - function: A creates a child cgroup, moves a process there by its
+#     in-container pid, limits its memory (the kernel enforces it), moves
+#     it back, removes the child; pids A cannot see are refused with ESRCH;
+#   - stress: 8 readers walking A's tree while the host creates and removes
+#     cgroups under A.
+# The same layout, confinement and function checks then run against the
+# lxcfs installed on the host, reported as comments only (lxcfs leaks where
+# cviewfs must not).
+#
+# CGFS_STRESS_SECS (default 30): how long the stress part runs.
+# CGFS_IMPLS (default "cviewfs lxcfs"): which filesystems to test.
+set -u
+. "$TESTLIB"
+
+STRESS_SECS=${CGFS_STRESS_SECS:-30}
+IMPLS=${CGFS_IMPLS:-cviewfs lxcfs}
+ME=cgroupfs-$$            # the test's parent cgroup in every hierarchy
+NEW=cgfs$$                # prefix of every name an attack tries to create
+V=/sys/fs/cgroup          # where containers see the view
+MB=$((1 << 20))
+declare -A LIMIT=([a]=$((256 * MB)) [b]=$((320 * MB)) [s]=$((384 * MB)))
+
+# ---------------------------------------------------------------------------
+# The host's hierarchies, named as the view names them: the controller list
+# of /proc/self/cgroup without "name=", and "unified" for cgroup2.
+declare -A HDIR OWN BASE
+HIERS=""
+v1_mountpoint() { # CONTROLLERS -> where that v1 hierarchy is mounted
+	awk -v want="$1" '{
+		for (i = 7; i <= NF && $i != "-"; i++) ;
+		if ($(i + 1) != "cgroup") next
+		n = split($(i + 3), o, ","); delete have
+		for (j = 1; j <= n; j++) have[o[j]] = 1
+		m = split(want, w, ","); all = 1
+		for (j = 1; j <= m; j++) if (!(w[j] in have)) all = 0
+		if (all) { print $5; exit }
+	}' /proc/self/mountinfo
+}
+while IFS=: read -r id ctrls path; do
+	if [ "$id" = 0 ] && [ -z "$ctrls" ]; then
+		h=unified
+		d=$(awk '$3 == "cgroup2" && $2 ~ "^/sys/fs/cgroup" { print $2; exit }' /proc/self/mounts)
+		[ -n "$d" ] || continue
+	else
+		h=${ctrls#name=}
+		d=$(v1_mountpoint "$ctrls")
+		[ -n "$d" ] || bail "the cgroup hierarchy $ctrls is not mounted"
+	fi
+	HIERS="$HIERS $h" HDIR[$h]=$d OWN[$h]=$path
+done < /proc/self/cgroup
+HIERS=$(echo $HIERS | tr ' ' '\n' | sort | tr '\n' ' ')
+HIERS=${HIERS% }
+[ -n "$HIERS" ] || bail "no cgroup hierarchy found"
+is_v1() { [ "$1" != unified ]; }
+# MEMH: the hierarchy with the memory controller (v1 "memory", v2 "unified").
+MEMH=""
+for h in $HIERS; do
+	case ,$h, in *,memory,*) MEMH=$h ;; esac
+done
+ctr_is_v2 && grep -qw memory "$CG/cgroup.controllers" && MEMH=unified
+[ -n "$MEMH" ] || bail "no memory controller"
+for h in $HIERS; do
+	if ctr_is_v2; then
+		BASE[$h]=/cviewfs.ctr/$ME
+	elif [ "$h" = "$MEMH" ]; then
+		BASE[$h]=${OWN[$h]%/}/$ME # memory cgroups only under our own
+	else
+		BASE[$h]=/$ME
+	fi
+done
+# knob H: a file every test cgroup of H has, that the confinement checks
+# try to change; knob_val H: a value different from what it holds.
+knob() {
+	if [ "$1" = "$MEMH" ]; then
+		is_v1 "$1" && echo memory.limit_in_bytes || echo memory.max
+	elif is_v1 "$1"; then echo notify_on_release
+	else echo cgroup.max.descendants
+	fi
+}
+knob_val() {
+	if [ "$1" = "$MEMH" ]; then echo $((64 * MB)); elif is_v1 "$1"; then echo 1; else echo 5; fi
+}
+# memfile: the memory limit file of the memory hierarchy.
+memfile() { knob "$MEMH"; }
+# The pid list files of a cgroup of H.
+pidfiles() { is_v1 "$1" && echo "cgroup.procs tasks" || echo "cgroup.procs cgroup.threads"; }
+echo "# hierarchies: $HIERS (memory: $MEMH$(ctr_is_v2 && echo ', pure cgroup v2 host'))"
+
+# ---------------------------------------------------------------------------
+# The test's cgroups. In every hierarchy H: BASE[H] (the common parent),
+# with cv-a (container A), cv-b (container B, with an empty child kid) and
+# cv-s (the sibling, no process). On a pure v2 host the containers'
+# processes live in their init.scope (which the view strips).
+declare -A CN=([a]=cv-a [b]=cv-b [s]=cv-s)
+cgp() { echo "${BASE[$2]}/${CN[$1]}"; }     # X H -> X's cgroup path in H
+real() { echo "${HDIR[$2]}$(cgp "$1" "$2")"; } # X H -> its real directory
+procs_dir() { # X H -> the real directory X's processes live in
+	if ctr_is_v2; then echo "$(real "$1" "$2")/init.scope"; else real "$1" "$2"; fi
+}
+MADE_CTR_PARENT=""
+# mkcg H PATH: creates one cgroup of ours (cpusets get their parent's
+# CPUs and memory nodes before any process joins).
+mkcg() {
+	local d=${HDIR[$1]}$2
+	mkdir "$d" || return 1
+	if is_v1 "$1" && [ -f "$d/cpuset.cpus" ]; then
+		cat "$(dirname "$d")/cpuset.cpus" > "$d/cpuset.cpus" &&
+			cat "$(dirname "$d")/cpuset.mems" > "$d/cpuset.mems" || return 1
+	fi
+}
+v2_enable() { # DIR: its children get the memory (and pids) controllers
+	local c
+	for c in memory pids; do
+		grep -qw $c "$1/cgroup.controllers" && { echo "+$c" > "$1/cgroup.subtree_control" || return 1; }
+	done
+	return 0
+}
+# mkctr X: X's cgroups in every hierarchy, its memory limit set.
+mkctr() {
+	local h
+	for h in $HIERS; do
+		mkcg "$h" "$(cgp "$1" "$h")" || return 1
+		if ctr_is_v2; then
+			mkcg "$h" "$(cgp "$1" "$h")/init.scope" && v2_enable "$(real "$1" "$h")" || return 1
+		fi
+	done
+	echo "${LIMIT[$1]}" > "$(real "$1" "$MEMH")/$(memfile)"
+}
+setup_cgroups() {
+	local h
+	if ctr_is_v2; then
+		for c in memory pids; do
+			grep -qw $c "$CG/cgroup.controllers" && ! grep -qw $c "$CG/cgroup.subtree_control" &&
+				{ echo "+$c" > "$CG/cgroup.subtree_control" || return 1; }
+		done
+		if [ ! -d "$CG/cviewfs.ctr" ]; then
+			mkdir "$CG/cviewfs.ctr" || return 1
+			MADE_CTR_PARENT=1
+		fi
+		v2_enable "$CG/cviewfs.ctr" || return 1
+	fi
+	for h in $HIERS; do
+		mkcg "$h" "${BASE[$h]}" || return 1
+		ctr_is_v2 && { v2_enable "${HDIR[$h]}${BASE[$h]}" || return 1; }
+	done
+	mkctr a && mkctr b && mkctr s || return 1
+	for h in $HIERS; do
+		mkcg "$h" "$(cgp b "$h")/kid" || return 1
+		# One file of A's own cgroup with a mode and an owner of its own,
+		# which the view must show as they are.
+		local f=notify_on_release
+		is_v1 "$h" || f=cgroup.max.depth
+		chmod 0640 "$(real a "$h")/$f" && chown 4242:4343 "$(real a "$h")/$f" || return 1
+	done
+}
+
+# ---------------------------------------------------------------------------
+# Containers: X's init is `sleep infinity`, pid 1 of a new pid namespace,
+# in X's cgroups, with the view under test bound over /sys/fs/cgroup and a
+# tmpfs of its own on $TMP/ct-X, all in a private mount namespace.
+declare -A INIT USH
+PIDS=""
+join() { # X PID: moves PID (ours) into X's cgroups
+	local h
+	for h in $HIERS; do echo "$2" > "$(procs_dir "$1" "$h")/cgroup.procs" || return 1; done
+}
+start_ctr() { # X VIEW_DIR
+	mkdir -p "$TMP/ct-$1"
+	( join "$1" "$BASHPID" || exit 1
+	  exec unshare --pid --mount --fork --mount-proc sh -c \
+		'mount --bind "$1" /sys/fs/cgroup && mount -t tmpfs -o mode=0755 cgfs "$2" && exec sleep infinity' \
+		sh "$2" "$TMP/ct-$1" ) &
+	USH[$1]=$!
+	PIDS="$PIDS $!"
+	local i
+	for i in $(seq 100); do
+		INIT[$1]=$(ps -o pid= --ppid "${USH[$1]}" | tr -d ' ')
+		[ -n "${INIT[$1]}" ] && [ "$(cat "/proc/${INIT[$1]}/comm" 2>/dev/null)" = sleep ] && return 0
+		sleep 0.05
+	done
+	bail "container $1 did not start"
+}
+stop_ctr() { # X: its init dies, and with it everything in its pid namespace
+	[ -n "${USH[$1]:-}" ] || return 0
+	kill -KILL "${INIT[$1]}" 2>/dev/null
+	wait "${USH[$1]}" 2>/dev/null
+	USH[$1]=""
+}
+# in_ctr X CMD...: runs CMD in X's cgroups and namespaces.
+in_ctr() {
+	local x=$1
+	shift
+	( join "$x" "$BASHPID" || exit 1; exec nsenter -t "${INIT[$x]}" -p -m -- "$@" )
+}
+in_a() { in_ctr a "$@"; }
+# bg_in X CMD...: CMD in X, in the background; BG is its host pid.
+bg_in() {
+	local x=$1
+	shift
+	( join "$x" "$BASHPID" || exit 1; exec nsenter -t "${INIT[$x]}" -p -m -- "$@" ) &
+	PIDS="$PIDS $!"
+	BG=$(child_of $!) || bail "no process started in $x"
+}
+# memcg PID: its memory cgroup path.
+memcg() {
+	if is_v1 "$MEMH"; then
+		awk -F: -v h="$MEMH" '$2 == h { print $3 }' "/proc/$1/cgroup"
+	else
+		awk -F: '$1 == 0 { print $3 }' "/proc/$1/cgroup"
+	fi
+}
+# nspid HOSTPID: the last number of its NSpid (its pid in its own namespace).
+nspid() { awk '$1 == "NSpid:" { print $NF }' "/proc/$1/status"; }
+# child_of PID: the pid of PID's (only) child.
+child_of() {
+	local i c
+	for i in $(seq 100); do
+		c=$(ps -o pid= --ppid "$1" | tr -d ' ')
+		[ -n "$c" ] && { echo "$c"; return 0; }
+		sleep 0.05
+	done
+	return 1
+}
+
+cleanup_cgfs() {
+	local p h d
+	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
+	for x in a b; do stop_ctr $x; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	for h in $HIERS; do
+		d=${HDIR[$h]}${BASE[$h]}
+		# Everything under our parent is ours; processes leave a cgroup
+		# some time after they died.
+		if [ -d "$d" ]; then
+			for _ in $(seq 50); do
+				find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+				[ -d "$d" ] || break
+				sleep 0.1
+			done
+			[ -d "$d" ] && echo "# could not remove $d" >&2
+		fi
+		# What a leaking filesystem may have created at the root.
+		[ -d "${HDIR[$h]}/$NEW-new" ] && rmdir "${HDIR[$h]}/$NEW-new"
+	done
+	[ -n "$MADE_CTR_PARENT" ] && rmdir "$CG/cviewfs.ctr" 2>/dev/null
+	return 0
+}
+on_cleanup cleanup_cgfs
+
+# ---------------------------------------------------------------------------
+# The probe: runs file operations given on stdin as "LABEL OP PATH [ARG]",
+# prints "LABEL PATH RESULT" with RESULT OK, OK:<data> or the errno name.
+# A PATH "@NAME/rest" is relative to a directory held open by "NAME hold DIR".
+cat > "$TMP/probe.py" <<'PY'
+import errno, os, sys
+held = {}
+def P(p):
+    if p.startswith('@'):
+        name, _, rest = p[1:].partition('/')
+        if name not in held:  # the directory was not there to hold
+            raise OSError(errno.ENOENT, 'not held')
+        return '/proc/self/fd/%d' % held[name] + ('/' + rest if rest else '')
+    return p
+for line in sys.stdin:
+    w = line.split()
+    if not w:
+        continue
+    label, op = w[0], w[1]
+    a = ['' if x == "''" else x for x in w[3:]]
+    out = 'OK'
+    try:
+        path = P(w[2]) if len(w) > 2 else ''
+        if op == 'hold':
+            held[label] = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        elif op == 'cd':
+            os.chdir(path)
+        elif op == 'ready':
+            print('ready', flush=True)
+            continue
+        elif op == 'wait':
+            with open(path) as f:
+                f.read()
+            continue
+        elif op == 'stat':
+            os.stat(path)
+        elif op == 'read':
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                data = os.read(fd, 65536)
+            finally:
+                os.close(fd)
+            out = 'OK:' + ' '.join(data.decode(errors='replace').split())
+        elif op == 'readdir':
+            out = 'OK:' + ','.join(sorted(os.listdir(path)))
+        elif op in ('write', 'shwrite', 'writepid'):
+            flags = os.O_WRONLY | (os.O_CREAT | os.O_TRUNC if op == 'shwrite' else 0)
+            data = str(os.getpid()) if op == 'writepid' else a[0]
+            fd = os.open(path, flags, 0o644)
+            try:
+                os.write(fd, (data + '\n').encode())
+            finally:
+                os.close(fd)
+        elif op == 'truncate':
+            os.truncate(path, 0)
+        elif op == 'create':
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        elif op == 'mkdir':
+            os.mkdir(path)
+        elif op == 'rmdir':
+            os.rmdir(path)
+        elif op == 'rename':
+            os.rename(path, P(a[0]))
+        elif op == 'chmod':
+            os.chmod(path, int(a[0], 8))
+        elif op == 'chown':
+            u, g = a[0].split(':')
+            os.chown(path, int(u), int(g))
+        elif op == 'symlink':
+            os.symlink(a[0], path)
+        elif op == 'link':
+            os.link(path, P(a[0]))
+        elif op == 'setxattr':
+            os.setxattr(path, 'trusted.cgfs', b'1')
+        elif op == 'setxattr_replace':
+            os.setxattr(path, 'trusted.cgfs', b'1', os.XATTR_REPLACE)
+        elif op == 'getxattr':
+            os.getxattr(path, 'trusted.cgfs')
+        elif op == 'listxattr':
+            out = 'OK:' + ','.join(sorted(os.listxattr(path)))
+        elif op == 'utime':
+            os.utime(path)
+        else:
+            out = 'BADOP'
+    except OSError as e:
+        out = errno.errorcode.get(e.errno, str(e.errno))
+    print(label, w[2] if len(w) > 2 else '-', out, flush=True)
+PY
+probe_in() { in_ctr "$1" python3 "$TMP/probe.py"; } # X: the probe, inside X
+
+# ---------------------------------------------------------------------------
+# Checks: against cviewfs each is a TAP line; against lxcfs a comment.
+IMPL=cviewfs
+LX_OK=0 LX_BAD=0 LX_LEAKS=""
+check() { # CONDITION DESCRIPTION [DIAGNOSTICS]
+	if [ "$IMPL" = cviewfs ]; then
+		ok "$1" "$2"
+		[ -n "$1" ] || [ -z "${3:-}" ] || printf '%s\n' "$3" | head -20 | sed 's/^/#   /'
+	elif [ -n "$1" ]; then
+		LX_OK=$((LX_OK + 1))
+		echo "# lxcfs ok: $2"
+	else
+		LX_BAD=$((LX_BAD + 1))
+		echo "# lxcfs NOT OK: $2"
+		[ -z "${3:-}" ] || printf '%s\n' "$3" | head -8 | sed 's/^/#     /'
+	fi
+}
+# lx_leak TEXT: against lxcfs, notes a leak for the summary.
+lx_leak() { [ "$IMPL" != lxcfs ] || LX_LEAKS="$LX_LEAKS
+  $1"; }
+# lx_changed WHAT BEFORE AFTER: notes what the host saw change.
+lx_changed() {
+	[ "$2" = "$3" ] || lx_leak "$1 changed on the host: $(diff <(echo "$2") <(echo "$3") | grep '^>' | head -3 | cut -c3- | tr '\n' ';')"
+}
+check_is() { # GOT WANT DESCRIPTION (a failure shows the lines that differ)
+	if [ "$1" = "$2" ]; then check 1 "$3"
+	else check "" "$3" "$(diff <(printf '%s\n' "$2") <(printf '%s\n' "$1") | sed -n 's/^< /want: /p; s/^> /got:  /p')"
+	fi
+}
+# all_judged FILE: no operation of the probe's results went unjudged.
+JUDGED=""
+all_judged() {
+	local left=$(awk -v j="$JUDGED" 'BEGIN { n = split(j, a, " "); for (i = 1; i <= n; i++) seen[a[i]] = 1 }
+		$1 ~ /\|/ { split($1, l, "|"); if (!((l[1] "|" l[2] "|") in seen)) print l[1] "|" l[2] }' "$1" | sort -u | tr '\n' ' ')
+	check_is "$left" "" "(self-check) every operation the probe tried was judged"
+	JUDGED=""
+}
+# judge FILE KIND OP DESCRIPTION [any]: every probe result of KIND|OP| is
+# ENOENT (with "any": is an error); there is at least one.
+judge() {
+	local file=$1 kind=$2 op=$3 desc=$4 mode=${5:-enoent} n bad leaked shapes
+	JUDGED="$JUDGED $kind|$op|"
+	n=$(awk -v k="$kind|$op|" 'index($1, k) == 1' "$file" | wc -l)
+	bad=$(awk -v k="$kind|$op|" -v m="$mode" 'index($1, k) == 1 &&
+		((m == "enoent" && $3 != "ENOENT") || (m == "any" && $3 ~ /^OK/))' "$file")
+	shapes=$(awk -v k="$kind|$op|" 'index($1, k) == 1 { split($1, l, "|"); print l[3] }' "$file" | sort -u | tr '\n' ' ')
+	local what=$desc
+	if [ "$mode" = any ]; then
+		desc="$desc fails"
+	else
+		desc="$desc fails with ENOENT"
+	fi
+	check "$([ "$n" -gt 0 ] && [ -z "$bad" ] && echo 1)" \
+		"from A, $desc ($n attempts; paths: ${shapes% })" \
+		"$(echo "$bad" | awk '{ split($1, l, "|"); r = $3; for (i = 4; i <= NF; i++) r = r " " $i;
+			printf "%s %s (%s, %s): %s\n", l[2], $2, l[3], l[4], substr(r, 1, 80) }')"
+	if [ "$IMPL" = lxcfs ] && [ -n "$bad" ]; then
+		leaked=$(echo "$bad" | awk '$3 ~ /^OK/' | wc -l)
+		[ "$leaked" = 0 ] || lx_leak "$what: succeeded $leaked times, e.g. $(echo "$bad" | awk '$3 ~ /^OK/ { print $2; exit }')"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# The checks, for the view mounted at VMNT (MNT/cgroup bound at
+# /sys/fs/cgroup inside the containers).
+
+# ancestors H: A's ancestors' paths in H, root first ("" is the root).
+ancestors() {
+	local p=$(cgp a "$1") acc="" c
+	echo ""
+	p=${p#/}
+	for c in $(echo "${p%/*}" | tr / ' '); do
+		acc=$acc/$c
+		echo "$acc"
+	done
+}
+
+check_layout() {
+	local h want got a want_modes got_modes
+	check_is "$(in_a ls "$V" | tr '\n' ' ')" "$HIERS " \
+		"in A, $V lists one directory per hierarchy ($HIERS)"
+	# Every ancestor lists only the next step; hierarchies are 0755,
+	# deeper ancestors 0555.
+	want="" got="" want_modes="" got_modes=""
+	for h in $HIERS; do
+		local cg=$(cgp a "$h")
+		for a in $(ancestors "$h" | sed 's/^$/\//'); do
+			a=${a%/}
+			local next=${cg#"$a"/}
+			want="$want$h$a: ${next%%/*}
+"
+			[ -z "$a" ] && want_modes="$want_modes$h 755
+" || want_modes="$want_modes$h$a 555
+"
+		done
+	done
+	got=$(in_a sh -c 'for d; do echo "${d#/sys/fs/cgroup/}: $(ls -A "$d" | tr "\n" " ")"; done' sh \
+		$(for h in $HIERS; do ancestors "$h" | sed "s|^|$V/$h|"; done) | sed 's/ $//')
+	check_is "$got" "${want%
+}" "in A, each ancestor of A's cgroup lists only the next step towards it (every hierarchy)"
+	got=$(in_a stat -c '%n %a' $(for h in $HIERS; do ancestors "$h" | sed "s|^|$V/$h|"; done) | sed "s|^$V/||")
+	check_is "$got" "${want_modes%
+}" "in A, hierarchy directories are mode 0755, deeper ancestors 0555"
+	# A's own cgroup is the real one: names, types, modes, owners.
+	want="" got=""
+	for h in $HIERS; do
+		want="$want$(cd "$(real a "$h")" && stat -c "$h %n %A %u %g" . * | sort)
+"
+		got="$got$(in_a sh -c 'cd "$1" && stat -c "$2 %n %A %u %g" . *' sh "$V/$h$(cgp a "$h")" "$h" | sort)
+"
+	done
+	check_is "$got" "$want" "in A, A's own cgroups show the real entries with their real types, modes and owners (every hierarchy)"
+	# pids as numbered in A: its init is 1, the reader its own number.
+	want="" got=""
+	for h in $HIERS; do
+		local sub=""
+		ctr_is_v2 && sub=/init.scope
+		for f in $(pidfiles "$h"); do
+			want="$want$h $f: 1 R
+"
+			got="$got$h $f: $(in_a sh -c 'r=$$; for p in $(cat "$1"); do [ "$p" = "$r" ] && echo R || echo "$p"; done' sh "$V/$h$(cgp a "$h")$sub/$f" | grep -xE '1|R' | sort | tr '\n' ' ' | sed 's/ $//')
+"
+		done
+	done
+	check_is "$got" "$want" "in A, its pid lists show its init as 1 and the reading shell under its own in-container pid (every hierarchy, every pid file)"
+	got=""
+	for h in $HIERS; do
+		got="$got$(in_a cat "$V/$h$(cgp a "$h")${sub:-}/cgroup.procs" | grep -x "${INIT[a]}")"
+	done
+	check_is "$got" "" "in A, no pid list shows A's init under its host pid ${INIT[a]}"
+	check_is "$(in_a cat "$V/$MEMH$(cgp a "$MEMH")/$(memfile)")" "${LIMIT[a]}" \
+		"in A, its own memory limit reads as set (${LIMIT[a]})"
+}
+
+# The path shapes by which A names a path REL of hierarchy H (REL is
+# hierarchy-relative, "" is the hierarchy root).
+SHAPES="abs dotdot symroot symown mount"
+shape() { # SHAPE H REL
+	local own=$(cgp a "$2") rel
+	case $1 in
+	abs) echo "$V/$2$3" ;;
+	dotdot) rel=$(realpath -ms --relative-to="$own" "/${3#/}"); echo "$V/$2$own/$rel" ;;
+	symroot) echo "$TMP/ct-a/r-$2$3" ;;
+	symown) rel=$(realpath -ms --relative-to="$own" "/${3#/}"); echo "$TMP/ct-a/o-$2/$rel" ;;
+	mount) echo "$VMNT/cgroup/$2$3" ;;
+	esac
+}
+make_symlinks() { # in A's own tmpfs: to each hierarchy and to A's own cgroups
+	local h
+	for h in $HIERS; do
+		in_a ln -s "$V/$h" "$TMP/ct-a/r-$h"
+		in_a ln -s "$V/$h$(cgp a "$h")" "$TMP/ct-a/o-$h"
+	done
+}
+
+# confine_cmds: the probe commands of the confinement checks.
+# Kinds: B (B's cgroups), S (the sibling), P (new names and files of the
+# common parent), R (the hierarchy roots' own files and new names there),
+# anc (the ancestor directories themselves: any error will do).
+confine_cmds() {
+	local h s d f own ownf k kv r root rm ro
+	for h in $HIERS; do
+		own=$V/$h$(cgp a "$h")
+		ownf=$own/$(knob "$h")
+		k=$(knob "$h") kv=$(knob_val "$h")
+		root=${HDIR[$h]}
+		for s in $SHAPES; do
+			L() { echo "$1|$2|$s|$h $2 ${*:3}"; }
+			for x in b s; do
+				local X=$(echo $x | tr a-z A-Z)
+				d=$(shape $s "$h" "$(cgp $x "$h")")
+				f=$d/$k
+				L $X stat "$d"; L $X stat "$f"
+				L $X read "$f"; L $X read "$d/cgroup.procs"
+				L $X readdir "$d"
+				L $X write "$f" "$kv"; L $X shwrite "$f" "$kv"; L $X truncate "$f"
+				L $X writepid "$d/cgroup.procs"
+				L $X mkdir "$d/$NEW-new"
+				L $X create "$d/$NEW-file"
+				L $X symlink "$d/$NEW-sl" x
+				L $X link "$ownf" "$d/$NEW-hl"
+				L $X link "$f" "$own/$NEW-hl"
+				L $X chmod "$d" 700; L $X chmod "$f" 600
+				L $X chown "$d" 4242:4242; L $X chown "$f" 4242:4242
+				L $X setxattr "$d"; L $X setxattr "$f"; L $X getxattr "$f"; L $X listxattr "$d"
+				L $X utime "$d"; L $X utime "$f"
+				L $X rename "$f" "$d/$NEW-ren"
+			done
+			d=$(shape $s "$h" "$(cgp b "$h")")
+			L B rmdir "$d/kid"
+			L B rename "$d/kid" "$d/$NEW-ren"
+			d=$(shape $s "$h" "$(cgp s "$h")")
+			L S rmdir "$d"
+			L S rename "$d" "$(shape $s "$h" "${BASE[$h]}/$NEW-ren")"
+			# The common parent (an ancestor of A, ours): its own
+			# files, and new names in it.
+			d=$(shape $s "$h" "${BASE[$h]}")
+			f=$d/$k
+			L P stat "$f"; L P read "$f"; L P read "$d/cgroup.procs"
+			L P write "$f" "$kv"; L P shwrite "$f" "$kv"; L P truncate "$f"
+			L P writepid "$d/cgroup.procs"
+			L P chmod "$f" 600; L P chown "$f" 4242:4242
+			L P setxattr "$f"; L P getxattr "$f"; L P utime "$f"
+			L P link "$f" "$own/$NEW-hl"
+			L P rename "$f" "$d/$NEW-ren"
+			L P mkdir "$d/$NEW-new"; L P create "$d/$NEW-file"
+			L P symlink "$d/$NEW-sl" x; L P link "$ownf" "$d/$NEW-hl"
+			# The ancestors themselves (A's parent and the root): no
+			# change to them may succeed. The root's are no-ops
+			# (its own mode and owner) that a leak would let through.
+			L anc chmod "$d" 700; L anc chown "$d" 4242:4242
+			L anc setxattr "$d"; L anc utime "$d"
+			L anc rename "$d" "$(dirname "$d")/$NEW-ren"
+			L anc rmdir "$d"
+			L anc rename "$(shape $s "$h" "$(cgp a "$h")")" "$d/$NEW-ren"
+			rm=$(stat -c %a "$root") ro=$(stat -c %u:%g "$root")
+			d=$(shape $s "$h" "")
+			L anc chmod "$d" "$rm"; L anc chown "$d" "$ro"; L anc setxattr_replace "$d"
+			# The hierarchy root's own files: writes are invalid (or
+			# the current value), mode and owner changes no-ops.
+			for r in cgroup.procs tasks cgroup.threads release_agent cgroup.subtree_control memory.limit_in_bytes; do
+				[ -f "$root/$r" ] || continue
+				f=$d/$r
+				local w=cgfs-invalid
+				[ "$r" = release_agent ] && { w=$(cat "$root/$r"); [ -n "$w" ] || w="''"; }
+				L R stat "$f"; L R read "$f"
+				L R write "$f" "$w"; L R shwrite "$f" "$w"; L R truncate "$f"
+				L R chmod "$f" "$(stat -c %a "$root/$r")"; L R chown "$f" "$(stat -c %u:%g "$root/$r")"
+				L R setxattr_replace "$f"; L R getxattr "$f"
+				L R link "$f" "$own/$NEW-hl"
+				L R rename "$f" "$d/$NEW-ren"
+			done
+			L R mkdir "$d/$NEW-new"; L R create "$d/$NEW-file"
+			L R symlink "$d/$NEW-sl" x; L R link "$ownf" "$d/$NEW-hl"
+		done
+	done
+}
+
+# What the host sees of the cgroups the checks attack: ours except A's
+# subtree (names, modes, owners, xattrs, limits, members), and the roots'
+# (their modes and owners, release_agent, no new cgroup).
+snapshot() {
+	local h d x
+	for h in $HIERS; do
+		d=${HDIR[$h]}${BASE[$h]}
+		(cd "$d" && find . -path "./${CN[a]}" -prune -o -printf "$h %p %m %U %G\n" | sort)
+		for x in "$d" "$(real b "$h")" "$(real s "$h")"; do
+			[ -d "$x" ] || continue
+			echo "$x: $(cat "$x/$(knob "$h")") procs $(cat "$x/cgroup.procs" | tr '\n' ' ')"
+		done
+		python3 -c 'import os, sys
+for p in sys.argv[1:]:
+    if os.path.exists(p): print(p, os.listxattr(p))' "$d" "$d/$(knob "$h")" \
+			"$(real b "$h")" "$(real b "$h")/$(knob "$h")" "$(real s "$h")" "$(real s "$h")/$(knob "$h")"
+	done
+}
+snapshot_roots() {
+	local h r
+	for h in $HIERS; do
+		r=${HDIR[$h]}
+		stat -c "%n %a %u %g" "$r" $(ls -d "$r"/cgroup.procs "$r"/tasks "$r"/release_agent "$r"/memory.limit_in_bytes 2>/dev/null)
+		[ -f "$r/release_agent" ] && echo "release_agent: $(cat "$r/release_agent")"
+		ls -d "$r/$NEW"-* 2>/dev/null
+	done
+}
+
+check_confinement() {
+	local res=$TMP/confine.$IMPL before after rbefore rafter
+	make_symlinks
+	before=$(snapshot) rbefore=$(snapshot_roots)
+	confine_cmds | probe_in a > "$res"
+	after=$(snapshot) rafter=$(snapshot_roots)
+	echo "# $(wc -l < "$res") operations tried from A"
+	judge "$res" B stat "stat of B's cgroup directories and files"
+	judge "$res" B read "reading B's limit and cgroup.procs"
+	judge "$res" B readdir "listing B's cgroup directories"
+	judge "$res" B write "writing B's limit"
+	judge "$res" B shwrite "writing B's limit as a shell does (O_CREAT|O_TRUNC)"
+	judge "$res" B truncate "truncating B's limit file"
+	judge "$res" B writepid "writing its own pid into B's cgroup.procs"
+	judge "$res" B mkdir "mkdir in B's cgroups"
+	judge "$res" B rmdir "rmdir of B's empty child cgroup"
+	judge "$res" B rename "renaming B's child cgroup or limit file"
+	judge "$res" B create "creating a file in B's cgroups"
+	judge "$res" B symlink "a symlink in B's cgroups"
+	judge "$res" B link "hard links into and out of B's cgroups"
+	judge "$res" B chmod "chmod of B's cgroups and files"
+	judge "$res" B chown "chown of B's cgroups and files"
+	judge "$res" B setxattr "setxattr on B's cgroups and files"
+	judge "$res" B getxattr "getxattr on B's files"
+	judge "$res" B listxattr "listxattr on B's cgroups"
+	judge "$res" B utime "touching B's cgroups and files"
+	judge "$res" S stat "stat of the sibling test cgroup and its files"
+	judge "$res" S read "reading the sibling's limit and cgroup.procs"
+	judge "$res" S readdir "listing the sibling"
+	judge "$res" S write "writing the sibling's limit"
+	judge "$res" S shwrite "writing the sibling's limit as a shell does"
+	judge "$res" S truncate "truncating the sibling's limit file"
+	judge "$res" S writepid "writing its own pid into the sibling's cgroup.procs"
+	judge "$res" S mkdir "mkdir in the sibling"
+	judge "$res" S rmdir "rmdir of the (empty) sibling"
+	judge "$res" S rename "renaming the sibling or its files"
+	judge "$res" S create "creating a file in the sibling"
+	judge "$res" S symlink "a symlink in the sibling"
+	judge "$res" S link "hard links into and out of the sibling"
+	judge "$res" S chmod "chmod of the sibling and its files"
+	judge "$res" S chown "chown of the sibling and its files"
+	judge "$res" S setxattr "setxattr on the sibling and its files"
+	judge "$res" S getxattr "getxattr on the sibling's files"
+	judge "$res" S listxattr "listxattr on the sibling"
+	judge "$res" S utime "touching the sibling and its files"
+	judge "$res" P stat "stat of the common parent cgroup's own files (an ancestor of A)"
+	judge "$res" P read "reading the parent's limit and cgroup.procs"
+	judge "$res" P write "writing the parent's limit"
+	judge "$res" P shwrite "writing the parent's limit as a shell does"
+	judge "$res" P truncate "truncating the parent's limit file"
+	judge "$res" P writepid "writing its own pid into the parent's cgroup.procs"
+	judge "$res" P chmod "chmod of the parent's files"
+	judge "$res" P chown "chown of the parent's files"
+	judge "$res" P setxattr "setxattr on the parent's files"
+	judge "$res" P getxattr "getxattr on the parent's files"
+	judge "$res" P utime "touching the parent's files"
+	judge "$res" P rename "renaming the parent's files"
+	judge "$res" P mkdir "mkdir of a new cgroup next to A (in the parent)"
+	judge "$res" P create "creating a file in the parent"
+	judge "$res" P symlink "a symlink in the parent"
+	judge "$res" P link "hard links into and out of the parent"
+	judge "$res" R stat "stat of the hierarchy roots' own files (cgroup.procs, tasks, release_agent, memory limit)"
+	judge "$res" R read "reading the hierarchy roots' own files"
+	judge "$res" R write "writing the hierarchy roots' own files"
+	judge "$res" R shwrite "writing the hierarchy roots' own files as a shell does"
+	judge "$res" R truncate "truncating the hierarchy roots' own files"
+	judge "$res" R chmod "chmod of the hierarchy roots' files"
+	judge "$res" R chown "chown of the hierarchy roots' files"
+	judge "$res" R setxattr_replace "setxattr on the hierarchy roots' files"
+	judge "$res" R getxattr "getxattr on the hierarchy roots' files"
+	judge "$res" R link "hard links out of the hierarchy roots"
+	judge "$res" R rename "renaming the hierarchy roots' files"
+	judge "$res" R mkdir "mkdir of a new cgroup at the hierarchy roots"
+	judge "$res" R create "creating a file at the hierarchy roots"
+	judge "$res" R symlink "a symlink at the hierarchy roots"
+	judge "$res" R link "hard links into the hierarchy roots"
+	judge "$res" anc chmod "chmod of the ancestor directories" any
+	judge "$res" anc chown "chown of the ancestor directories" any
+	judge "$res" anc setxattr "setxattr on the ancestor directories" any
+	judge "$res" anc setxattr_replace "setxattr (replace) on the hierarchy roots" any
+	judge "$res" anc utime "touching the ancestor directories" any
+	judge "$res" anc rename "renaming the ancestor directories or A's own cgroup" any
+	judge "$res" anc rmdir "rmdir of the ancestor directories" any
+	all_judged "$res"
+	check_is "$after" "$before" "seen from the host, B's cgroups, the sibling and the parent are unchanged (names, modes, owners, xattrs, limits, members)"
+	check_is "$rafter" "$rbefore" "seen from the host, the hierarchy roots are unchanged (modes, owners, release_agent, no new cgroup)"
+	lx_changed "B, the sibling or the parent" "$before" "$after"
+	lx_changed "a hierarchy root" "$rbefore" "$rafter"
+}
+
+# A creates a child cgroup, moves a process there by its in-container pid,
+# limits it; pids A cannot see are refused.
+check_function() {
+	local mv=$V/$MEMH own=$(cgp a "$MEMH") sub="" w wc got r
+	ctr_is_v2 && sub=/init.scope
+	local ch=$own/child
+	in_a mkdir "$mv$ch"
+	check "$([ -f "${HDIR[$MEMH]}$ch/$(memfile)" ] && echo 1)" "A creates a child cgroup in its own memory cgroup (the host sees ${HDIR[$MEMH]}$ch)"
+	# A process of A, moved by its in-container pid.
+	bg_in a sleep 600
+	w=$BG wc=$(nspid "$BG")
+	got=$(in_a sh -c 'echo "$1" > "$2/cgroup.procs" && echo done' sh "$wc" "$mv$ch")
+	check_is "$got" done "A moves its process $wc (host pid $w) into the child by writing its in-container pid"
+	check_is "$(in_a cat "$mv$ch/cgroup.procs")" "$wc" "in A, the child's cgroup.procs lists it as $wc"
+	check_is "$(in_a cat "$mv$ch/$(pidfiles "$MEMH" | cut -d' ' -f2)")" "$wc" "in A, the child's $(pidfiles "$MEMH" | cut -d' ' -f2) lists it as $wc"
+	check_is "$(cat "${HDIR[$MEMH]}$ch/cgroup.procs")" "$w" "the host's real cgroup.procs of the child shows the host pid $w"
+
+	# Pids A cannot see: a number no process has, B's init (host pid), a
+	# process in A's pid namespace but in none of A's cgroups.
+	local none=99999
+	while [ -e /proc/$none ] || in_a test -e /proc/$none; do none=$((none + 1)); done
+	nsenter -t "${INIT[a]}" -p -m -- sleep 600 &
+	PIDS="$PIDS $!"
+	local out=$(child_of $!) outc
+	outc=$(nspid "$out")
+	# members WORKER OUTSIDER: what those writes must not change.
+	members() {
+		echo "members of A's child: $(cat "${HDIR[$MEMH]}$ch/cgroup.procs" | tr '\n' ' ')"
+		echo "B's init is in: $(memcg "${INIT[b]}")"
+		echo "the outsider is in: $(memcg "$out")"
+	}
+	local members_before=$(members)
+	got=$(printf '%s\n' "no-such-pid write $mv$ch/cgroup.procs $none" "B-init-host-pid write $mv$ch/cgroup.procs ${INIT[b]}" \
+		"B-init-host-pid write $mv$own$sub/cgroup.procs ${INIT[b]}" "outsider-pid write $mv$ch/cgroup.procs $outc" | probe_in a)
+	check_is "$(echo "$got" | awk '$1 == "no-such-pid" { print $3 }')" ESRCH "writing pid $none (no such process anywhere) into the child's cgroup.procs fails with ESRCH"
+	check_is "$(echo "$got" | awk '$1 == "B-init-host-pid" { print $3 }' | sort -u)" ESRCH "writing the host pid of B's init (${INIT[b]}) into A's cgroup.procs or the child's fails with ESRCH"
+	check_is "$(echo "$got" | awk '$1 == "outsider-pid" { print $3 }')" ESRCH "writing the in-container pid $outc of a process of A's pid namespace outside A's cgroups fails with ESRCH"
+	local members_after=$(members)
+	check_is "$members_after" "$members_before" "seen from the host, those writes moved nothing (the child's members, B's init's and the outsider's memory cgroups)"
+	while read -r l p r; do
+		[ "$r" = OK ] && lx_leak "writing a pid A cannot see ($l) into $p succeeded"
+	done <<< "$got"
+	lx_changed "membership after pid writes" "$members_before" "$members_after"
+	kill -KILL "$out"
+
+	# A memory limit set by A in the child, enforced by the kernel.
+	local lim=$((16 * MB)) extra=""
+	if is_v1 "$MEMH"; then
+		[ -f "${HDIR[$MEMH]}$ch/memory.memsw.limit_in_bytes" ] && extra=memory.memsw.limit_in_bytes
+	else
+		[ -f "${HDIR[$MEMH]}$ch/memory.swap.max" ] && extra=memory.swap.max
+	fi
+	local xv=$lim
+	[ "$extra" = memory.swap.max ] && xv=0
+	got=$(in_a sh -c 'echo "$2" > "$1/$3" && { [ -z "$4" ] || echo "$5" > "$1/$4"; } && echo done' sh "$mv$ch" "$lim" "$(memfile)" "$extra" "$xv")
+	check_is "$got" done "A sets a 16 MiB memory limit on the child (${extra:+and $extra }$(memfile))"
+	check_is "$(cat "${HDIR[$MEMH]}$ch/$(memfile)")${extra:+ $(cat "${HDIR[$MEMH]}$ch/$extra")}" "$lim${extra:+ $xv}" "the host sees the child's limit A set"
+	got=$(in_a sh -c 'head -c 64M /dev/zero | tail > /dev/null; echo $?')
+	check_is "$got" 0 "in A's own cgroup (256 MiB), head -c 64M /dev/zero | tail succeeds"
+	got=$(in_a sh -c 'echo $$ > "$1/cgroup.procs" || exit 9; head -c 64M /dev/zero | tail > /dev/null; echo $?' sh "$mv$ch")
+	check_is "$got" 137 "in the child (16 MiB) the same tail is killed by the OOM killer (exit 137)"
+
+	# Back, and the child removed by A.
+	got=$(in_a sh -c 'echo "$1" > "$2/cgroup.procs" && echo done' sh "$wc" "$mv$own$sub")
+	check_is "$got" done "A moves its process back by its in-container pid"
+	check "$(grep -qx "$w" "$(procs_dir a "$MEMH")/cgroup.procs" && echo 1)" "the host sees host pid $w back in A's cgroup"
+	got=""
+	for _ in $(seq 20); do
+		got=$(in_a rmdir "$mv$ch" 2>&1 && echo done)
+		[ "$got" = done ] && break
+		sleep 0.1 # the killed tail leaves the cgroup shortly after
+	done
+	check_is "$got" done "A removes its child cgroup"
+	check "$([ ! -e "${HDIR[$MEMH]}$ch" ] && echo 1)" "the host sees the child cgroup gone"
+	kill -KILL "$w"
+}
+
+# A keeps handles (open directories, its cwd) on its own cgroups; the host
+# then moves A to new cgroups, removes the old ones, and puts B's cgroups
+# where A's were (rename on v1 hierarchies, remove and recreate on
+# cgroup2). Through the old handles and the old paths A must reach nothing
+# of B's.
+check_stale() {
+	local res=$TMP/stale.$IMPL cmds=$TMP/stale-cmds h s d f kv k p fifo=$TMP/go.$IMPL i
+	mkfifo "$fifo"
+	CN[a2]=cv-a2
+	LIMIT[a2]=${LIMIT[a]}
+	mkctr a2 || bail "cannot make A's new cgroups"
+	{
+		for h in $HIERS; do echo "h-$h hold $V/$h$(cgp a "$h")"; done
+		echo "- cd $V/$MEMH$(cgp a "$MEMH")"
+		echo "pre read @h-$MEMH/$(memfile)"
+		echo "- ready"
+		echo "- wait $fifo"
+		for h in $HIERS; do
+			k=$(knob "$h") kv=$(knob_val "$h")
+			for s in fd cwd abs mount; do
+				case $s in
+				fd) d=@h-$h ;;
+				cwd) [ "$h" = "$MEMH" ] || continue; d=. ;;
+				abs) d=$V/$h$(cgp a "$h") ;;
+				mount) d=$VMNT/cgroup/$h$(cgp a "$h") ;;
+				esac
+				L() { echo "stale|$2|$s|$h $2 ${*:3}"; }
+				L x stat "$d/$k"; L x read "$d/$k"; L x read "$d/cgroup.procs"; L x readdir "$d"
+				L x write "$d/$k" "$kv"; L x writepid "$d/cgroup.procs"
+				L x mkdir "$d/$NEW-new"; L x rmdir "$d/kid"; L x rename "$d/kid" "$d/$NEW-ren"
+				L x chmod "$d/$k" 600; L x chown "$d/$k" 4242:4242; L x setxattr "$d/$k"
+				L x create "$d/$NEW-file"; L x symlink "$d/$NEW-sl" x
+			done
+		done
+	} > "$cmds"
+	probe_in a < "$cmds" > "$res" &
+	p=$!
+	PIDS="$PIDS $p"
+	for i in $(seq 100); do grep -q '^ready' "$res" && break; sleep 0.1; done
+	check_is "$(awk '$1 ~ /^h-/ && $3 != "OK" { print $1, $3 }' "$res")" "" "A holds its own cgroup directories open (every hierarchy)"
+	check_is "$(awk '$1 == "pre" { print $3 }' "$res")" "OK:${LIMIT[a]}" "A reads its limit through a directory it holds open"
+	# A moves to new cgroups; B's take the old place.
+	for h in $HIERS; do
+		for i in 1 2 3; do
+			for pid in $(cat "$(procs_dir a "$h")/cgroup.procs"); do
+				echo "$pid" > "$(procs_dir a2 "$h")/cgroup.procs"
+			done
+		done
+		ctr_is_v2 && rmdir "$(real a "$h")/init.scope"
+		rmdir "$(real a "$h")" || bail "cannot remove A's old cgroup in $h"
+		if is_v1 "$h"; then
+			mv "$(real b "$h")" "${HDIR[$h]}${BASE[$h]}/${CN[a]}" || bail "cannot rename B's cgroup in $h"
+		else
+			d=${HDIR[$h]}${BASE[$h]}/${CN[a]}
+			mkdir "$d" "$d/kid" || bail "cannot recreate B's cgroup in $h"
+			if ctr_is_v2; then
+				mkdir "$d/init.scope" && v2_enable "$d"
+				[ "$h" = "$MEMH" ] && echo "${LIMIT[b]}" > "$d/$(memfile)"
+			fi
+			for i in 1 2 3; do
+				for pid in $(cat "$(procs_dir b "$h")/cgroup.procs"); do
+					echo "$pid" > "$(ctr_is_v2 && echo "$d/init.scope" || echo "$d")/cgroup.procs"
+				done
+			done
+			ctr_is_v2 && rmdir "$(real b "$h")/init.scope"
+			rmdir "$(real b "$h")/kid" "$(real b "$h")" || bail "cannot remove B's old cgroup in $h"
+		fi
+	done
+	CN[b]=${CN[a]} CN[a]=${CN[a2]}
+	local before=$(snapshot)
+	echo go > "$fifo"
+	wait $p
+	local after=$(snapshot)
+	check_is "$(grep -c '^stale' "$res")" "$(grep -c '^stale' "$cmds")" "the probe ran every operation through the old handles"
+	judge "$res" stale stat "through old handles and old paths now B's, stat"
+	judge "$res" stale read "through old handles and old paths now B's, reading"
+	judge "$res" stale readdir "through old handles and old paths now B's, listing"
+	judge "$res" stale write "through old handles and old paths now B's, writing a limit"
+	judge "$res" stale writepid "through old handles and old paths now B's, writing its pid into cgroup.procs"
+	judge "$res" stale mkdir "through old handles and old paths now B's, mkdir"
+	judge "$res" stale rmdir "through old handles and old paths now B's, rmdir of B's child"
+	judge "$res" stale rename "through old handles and old paths now B's, rename of B's child"
+	judge "$res" stale chmod "through old handles and old paths now B's, chmod"
+	judge "$res" stale chown "through old handles and old paths now B's, chown"
+	judge "$res" stale setxattr "through old handles and old paths now B's, setxattr"
+	judge "$res" stale create "through old handles and old paths now B's, creating a file"
+	judge "$res" stale symlink "through old handles and old paths now B's, a symlink"
+	all_judged "$res"
+	check_is "$after" "$before" "seen from the host, B's cgroups (now at A's old place) are unchanged"
+	lx_changed "B (at A's old place)" "$before" "$after"
+	check_is "$(in_a cat "$V/$MEMH$(cgp a "$MEMH")/$(memfile)")" "${LIMIT[a]}" \
+		"A reads its own limit at its new place ($(cgp a "$MEMH"))"
+}
+
+# 8 readers walk A's tree (find + cat) while the host makes and removes
+# cgroups under A; only ENOENT for vanished entries is allowed.
+check_stress() {
+	local h i skip="" f
+	# Files the kernel itself refuses to read (e.g. v1 memory.pressure_level).
+	for h in $HIERS; do
+		for f in $(find "$(real a "$h")" -maxdepth 1 -type f -perm /444); do
+			cat "$f" > /dev/null 2>&1 || skip="$skip ! -name $(basename "$f")"
+		done
+	done
+	echo "# stress: $STRESS_SECS s; not read (the kernel refuses them too):${skip:- none}"
+	rm -f "$TMP/stop"
+	(
+		n=0
+		while [ ! -e "$TMP/stop" ]; do
+			for h in $HIERS; do mkdir "$(real a "$h")/stress-$n" "$(real a "$h")/stress-$n/sub" 2>/dev/null; done
+			for h in $HIERS; do rmdir "$(real a "$h")/stress-$n/sub" "$(real a "$h")/stress-$n" 2>/dev/null; done
+			n=$((n + 1))
+		done
+		echo "$n" > "$TMP/churn"
+	) &
+	local churn=$! readers=""
+	PIDS="$PIDS $churn"
+	for i in 1 2 3 4 5 6 7 8; do
+		in_a sh -c 'end=$(($(date +%s) + $1)); n=0; shift
+			while [ "$(date +%s)" -lt "$end" ]; do
+				find /sys/fs/cgroup -type f -perm /444 "$@" -exec cat {} + > /dev/null
+				n=$((n + 1))
+			done; echo "$n"' sh "$STRESS_SECS" $skip > "$TMP/reader.$i" 2> "$TMP/reader-err.$i" &
+		readers="$readers $!"
+	done
+	PIDS="$PIDS $readers"
+	wait $readers
+	touch "$TMP/stop"
+	wait $churn
+	local rounds=$(cat "$TMP"/reader.? | tr '\n' ' ') errs
+	errs=$(cat "$TMP"/reader-err.? | grep -v 'No such file or directory$')
+	check_is "$errs" "" "8 readers in A walking and reading its cgroups for $STRESS_SECS s (rounds: ${rounds% }) while the host made and removed $(cat "$TMP/churn") cgroups under A saw no error but ENOENT ($(cat "$TMP"/reader-err.? | wc -l) ENOENT)"
+	check "$(for r in $rounds; do [ "$r" -gt 0 ] || exit; done; echo 1)" "every reader finished at least one round"
+	check "$(kill -0 "$CVIEWFS_PID" && head -c1 "$VMNT/proc/meminfo" >/dev/null && echo 1)" "the daemon is still up and serving"
+}
+
+run_all() { # IMPL VMNT: the checks above against one filesystem
+	IMPL=$1 VMNT=$2
+	CN[a]=cv-a CN[b]=cv-b
+	start_ctr a "$VMNT/cgroup"
+	start_ctr b "$VMNT/cgroup"
+	check_layout
+	check_confinement
+	check_function
+	check_stale
+	[ "$IMPL" = cviewfs ] && check_stress
+	stop_ctr a
+	stop_ctr b
+}
+
+setup_cgroups || bail "cannot create the test's cgroups"
+echo "# A's cgroup in $MEMH: $(cgp a "$MEMH")"
+
+# ---------------------------------------------------------------------------
+if echo "$IMPLS" | grep -qw cviewfs; then
+	MNT0=$TMP/plain
+	start_cviewfs "$MNT0"
+	check "$([ ! -e "$MNT0/cgroup" ] && ! ls "$MNT0" | grep -qx cgroup && echo 1)" "without --enable-cgroup there is no MNT/cgroup"
+	is "$(awk -v m="$MNT0" '$5 == m { split($6, o, ","); print o[1] }' /proc/self/mountinfo)" ro "without --enable-cgroup the mount is read-only"
+	MNT=$TMP/mnt
+	start_cviewfs "$MNT" --enable-cgroup
+	is "$(awk -v m="$MNT" '$5 == m { split($6, o, ","); print o[1] }' /proc/self/mountinfo)" rw "with --enable-cgroup the mount is read-write"
+	is "$(ls "$MNT/cgroup" | tr '\n' ' ')" "$HIERS " "MNT/cgroup lists one directory per hierarchy ($HIERS)"
+	# The host's reader sees its own cgroups, which hold the test's.
+	got="" want=""
+	for h in $HIERS; do
+		want="$want$h: $(ls "${HDIR[$h]}${BASE[$h]}" | tr '\n' ' ') $(cat "$(real a "$h")/$(knob "$h")")
+"
+		got="$got$h: $(ls "$MNT/cgroup/$h${BASE[$h]}" | tr '\n' ' ') $(cat "$MNT/cgroup/$h$(cgp a "$h")/$(knob "$h")")
+"
+	done
+	is "$got" "$want" "a host reader sees its own cgroups' real subtree (the test's cgroups and A's values)"
+	if [ "${OWN[$MEMH]}" != / ]; then
+		got=$(ls "$MNT/cgroup/$MEMH" | tr '\n' ' ')
+		first=${OWN[$MEMH]#/}
+		is "$got" "${first%%/*} " "the host reader, in memory cgroup ${OWN[$MEMH]}, sees only the next step at the memory root"
+		ok "$(stat "$MNT/cgroup/$MEMH/cgroup.procs" 2>&1 | grep -q 'No such file or directory' && echo 1)" \
+			"the host reader does not see the memory root's own files (ENOENT)"
+	fi
+	run_all cviewfs "$MNT"
+fi
+
+if echo "$IMPLS" | grep -qw lxcfs; then
+	if [ ! -x /usr/bin/lxcfs ]; then
+		skip "lxcfs reference: /usr/bin/lxcfs is not installed"
+	else
+		LXMNT=$TMP/lxmnt
+		mkdir -p "$LXMNT"
+		/usr/bin/lxcfs -f -p "$TMP/lxcfs.pid" "$LXMNT" > "$TMP/lxcfs.log" 2>&1 &
+		LXPID=$!
+		DAEMONS="$DAEMONS $LXPID" MOUNTS="$MOUNTS $LXMNT"
+		for _ in $(seq 50); do [ -d "$LXMNT/cgroup" ] && mounted "$LXMNT" && break; sleep 0.1; done
+		if ! [ -d "$LXMNT/cgroup" ]; then
+			skip "lxcfs reference: lxcfs did not come up ($(tail -1 "$TMP/lxcfs.log"))"
+		else
+			echo "# --- reference: lxcfs $(/usr/bin/lxcfs --version 2>&1 | tr -d '"'), the same checks (comments only)"
+			# New cgroups for its containers (the old ones were changed).
+			cleanup_cgfs
+			PIDS=""
+			CN[a]=cv-a CN[b]=cv-b CN[s]=cv-s
+			setup_cgroups || bail "cannot create the test's cgroups again"
+			CVIEWFS_PID=$LXPID
+			run_all lxcfs "$LXMNT"
+			echo "# lxcfs: $LX_OK checks as cviewfs must pass them, $LX_BAD not"
+			[ -z "$LX_LEAKS" ] || echo "# lxcfs leaks (operations outside the container's cgroups that succeeded):$LX_LEAKS" | sed '2,$s/^/# /'
+		fi
+	fi
+fi
+
+done_testing
