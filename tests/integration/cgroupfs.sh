@@ -186,9 +186,10 @@ start_ctr() { # X VIEW_DIR
 	USH[$1]=$!
 	PIDS="$PIDS $!"
 	local i
+	INIT[$1]=$(ns_child "${USH[$1]}") || bail "container $1 did not start"
+	# Its binds are made once it is sleep.
 	for i in $(seq 100); do
-		INIT[$1]=$(ps -o pid= --ppid "${USH[$1]}" | tr -d ' ')
-		[ -n "${INIT[$1]}" ] && [ "$(cat "/proc/${INIT[$1]}/comm" 2>/dev/null)" = sleep ] && return 0
+		[ "$(cat "/proc/${INIT[$1]}/comm" 2>/dev/null)" = sleep ] && return 0
 		sleep 0.05
 	done
 	bail "container $1 did not start"
@@ -212,7 +213,7 @@ bg_in() {
 	shift
 	( join "$x" "$BASHPID" || exit 1; exec nsenter -t "${INIT[$x]}" -p -m -- "$@" ) &
 	PIDS="$PIDS $!"
-	BG=$(child_of $!) || bail "no process started in $x"
+	BG=$(ns_child $!) || bail "no process started in $x"
 }
 # memcg PID: its memory cgroup path.
 memcg() {
@@ -224,12 +225,15 @@ memcg() {
 }
 # nspid HOSTPID: the last number of its NSpid (its pid in its own namespace).
 nspid() { awk '$1 == "NSpid:" { print $NF }' "/proc/$1/status"; }
-# child_of PID: the pid of PID's (only) child.
-child_of() {
+# ns_child PID: the pid of PID's child that runs in a pid namespace below
+# the host's (the command nsenter or unshare started).
+ns_child() {
 	local i c
 	for i in $(seq 100); do
-		c=$(ps -o pid= --ppid "$1" | tr -d ' ')
-		[ -n "$c" ] && { echo "$c"; return 0; }
+		for c in $(ps -o pid= --ppid "$1"); do
+			[ "$(awk '$1 == "NSpid:" { print NF }' "/proc/$c/status" 2>/dev/null)" -gt 2 ] 2>/dev/null &&
+				{ echo "$c"; return 0; }
+		done
 		sleep 0.05
 	done
 	return 1
@@ -394,16 +398,16 @@ judge() {
 	JUDGED="$JUDGED $kind|$op|"
 	n=$(awk -v k="$kind|$op|" 'index($1, k) == 1' "$file" | wc -l)
 	bad=$(awk -v k="$kind|$op|" -v m="$mode" 'index($1, k) == 1 &&
-		((m == "enoent" && $3 != "ENOENT") || (m == "any" && $3 ~ /^OK/))' "$file")
+		((m == "enoent" && $3 != "ENOENT") || (m == "any" && $3 ~ /^OK/) || (m == "ok" && $3 !~ /^OK/))' "$file")
 	shapes=$(awk -v k="$kind|$op|" 'index($1, k) == 1 { split($1, l, "|"); print l[3] }' "$file" | sort -u | tr '\n' ' ')
 	local what=$desc
-	if [ "$mode" = any ]; then
-		desc="$desc fails"
-	else
-		desc="$desc fails with ENOENT"
-	fi
+	case $mode in
+	any) desc="from A, $desc fails" ;;
+	ok) desc="$desc works" ;;
+	*) desc="from A, $desc fails with ENOENT" ;;
+	esac
 	check "$([ "$n" -gt 0 ] && [ -z "$bad" ] && echo 1)" \
-		"from A, $desc ($n attempts; paths: ${shapes% })" \
+		"$desc ($n attempts; paths: ${shapes% })" \
 		"$(echo "$bad" | awk '{ split($1, l, "|"); r = $3; for (i = 4; i <= NF; i++) r = r " " $i;
 			printf "%s %s (%s, %s): %s\n", l[2], $2, l[3], l[4], substr(r, 1, 80) }')"
 	if [ "$IMPL" = lxcfs ] && [ -n "$bad" ]; then
@@ -491,9 +495,14 @@ shape() { # SHAPE H REL
 	local own=$(cgp a "$2") rel
 	case $1 in
 	abs) echo "$V/$2$3" ;;
-	dotdot) rel=$(realpath -ms --relative-to="$own" "/${3#/}"); echo "$V/$2$own/$rel" ;;
+	dotdot) # always through "..", even to A's own
+		rel=$(realpath -ms --relative-to="$own" "/${3#/}")
+		case $rel in ..*) ;; *) rel=../${own##*/}/$rel ;; esac
+		echo "$V/$2$own/$rel" ;;
 	symroot) echo "$TMP/ct-a/r-$2$3" ;;
-	symown) rel=$(realpath -ms --relative-to="$own" "/${3#/}"); echo "$TMP/ct-a/o-$2/$rel" ;;
+	symown) rel=$(realpath -ms --relative-to="$own" "/${3#/}")
+		case $rel in ..*) ;; *) rel=../${own##*/}/$rel ;; esac
+		echo "$TMP/ct-a/o-$2/$rel" ;;
 	mount) echo "$VMNT/cgroup/$2$3" ;;
 	esac
 }
@@ -512,12 +521,17 @@ make_symlinks() { # in A's own tmpfs: to each hierarchy and to A's own cgroups
 confine_cmds() {
 	local h s d f own ownf k kv r root rm ro
 	for h in $HIERS; do
-		own=$V/$h$(cgp a "$h")
-		ownf=$own/$(knob "$h")
 		k=$(knob "$h") kv=$(knob_val "$h")
 		root=${HDIR[$h]}
 		for s in $SHAPES; do
 			L() { echo "$1|$2|$s|$h $2 ${*:3}"; }
+			# Hard links need both ends on one mount: the daemon's
+			# mount point is another mount than its bind in A.
+			own=$V/$h$(cgp a "$h")
+			[ $s = mount ] && own=$VMNT/cgroup/$h$(cgp a "$h")
+			ownf=$own/$(knob "$h")
+			# Control: by the same path shape, A reaches its own.
+			L ctl read "$(shape $s "$h" "$(cgp a "$h")")/$k"
 			for x in b s; do
 				local X=$(echo $x | tr a-z A-Z)
 				d=$(shape $s "$h" "$(cgp $x "$h")")
@@ -619,10 +633,17 @@ snapshot_roots() {
 check_confinement() {
 	local res=$TMP/confine.$IMPL before after rbefore rafter
 	make_symlinks
+	confine_cmds > "$TMP/confine-cmds"
+	# Control: the targets exist (a host reader of the mount reaches them).
+	awk '$1 ~ /^[BSP]\|(stat|read)\|mount\|/ { sub(/^[^|]*/, "host", $1); print }' "$TMP/confine-cmds" |
+		python3 "$TMP/probe.py" > "$res.host"
+	judge "$res.host" host stat "(control) for a host reader, the targets' stat through the mount point" ok
+	judge "$res.host" host read "(control) for a host reader, reading the targets through the mount point" ok
 	before=$(snapshot) rbefore=$(snapshot_roots)
-	confine_cmds | probe_in a > "$res"
+	probe_in a < "$TMP/confine-cmds" > "$res"
 	after=$(snapshot) rafter=$(snapshot_roots)
 	echo "# $(wc -l < "$res") operations tried from A"
+	judge "$res" ctl read "(control) in A, reading its own limit by each path shape" ok
 	judge "$res" B stat "stat of B's cgroup directories and files"
 	judge "$res" B read "reading B's limit and cgroup.procs"
 	judge "$res" B readdir "listing B's cgroup directories"
@@ -686,12 +707,11 @@ check_confinement() {
 	judge "$res" R chown "chown of the hierarchy roots' files"
 	judge "$res" R setxattr_replace "setxattr on the hierarchy roots' files"
 	judge "$res" R getxattr "getxattr on the hierarchy roots' files"
-	judge "$res" R link "hard links out of the hierarchy roots"
 	judge "$res" R rename "renaming the hierarchy roots' files"
 	judge "$res" R mkdir "mkdir of a new cgroup at the hierarchy roots"
 	judge "$res" R create "creating a file at the hierarchy roots"
 	judge "$res" R symlink "a symlink at the hierarchy roots"
-	judge "$res" R link "hard links into the hierarchy roots"
+	judge "$res" R link "hard links into and out of the hierarchy roots"
 	judge "$res" anc chmod "chmod of the ancestor directories" any
 	judge "$res" anc chown "chown of the ancestor directories" any
 	judge "$res" anc setxattr "setxattr on the ancestor directories" any
@@ -729,7 +749,7 @@ check_function() {
 	while [ -e /proc/$none ] || in_a test -e /proc/$none; do none=$((none + 1)); done
 	nsenter -t "${INIT[a]}" -p -m -- sleep 600 &
 	PIDS="$PIDS $!"
-	local out=$(child_of $!) outc
+	local out=$(ns_child $!) outc
 	outc=$(nspid "$out")
 	# members WORKER OUTSIDER: what those writes must not change.
 	members() {
