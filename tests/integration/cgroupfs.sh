@@ -256,8 +256,12 @@ cleanup_cgfs() {
 			done
 			[ -d "$d" ] && echo "# could not remove $d" >&2
 		fi
-		# What a leaking filesystem may have created at the root.
-		[ -d "${HDIR[$h]}/$NEW-new" ] && rmdir "${HDIR[$h]}/$NEW-new"
+		# What a leaking filesystem may have made (new cgroups, ours
+		# renamed) at the root and next to our parent: names only this
+		# test uses.
+		for d in "${HDIR[$h]}/$NEW"-* "$(dirname "${HDIR[$h]}${BASE[$h]}")/$NEW"-*; do
+			[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+		done
 	done
 	[ -n "$MADE_CTR_PARENT" ] && rmdir "$CG/cviewfs.ctr" 2>/dev/null
 	return 0
