@@ -9,16 +9,18 @@
 #   - confinement: from A, every operation on B's cgroups, on S, on the
 #     common parent's and the hierarchy roots' own files, by every path
 #     shape (absolute, via .., via symlinks, via the daemon's own mount
-#     point, via a handle A kept on a path that has since become B's) fails
-#     with ENOENT and changes nothing the host can see;
+#     point, via directories and files A kept open on a path that has
+#     since become B's) fails with ENOENT and changes nothing the host can
+#     see; nor can A use B's cgroups through file handles
+#     (open_by_handle_at, which skips every lookup);
 #   - function: A creates a child cgroup, moves a process there by its
 #     in-container pid, limits its memory (the kernel enforces it), moves
 #     it back, removes the child; pids A cannot see are refused with ESRCH;
 #   - stress: 8 readers walking A's tree while the host creates and removes
 #     cgroups under A.
-# The same layout, confinement and function checks then run against the
-# lxcfs installed on the host, reported as comments only (lxcfs leaks where
-# cviewfs must not).
+# The same checks but the stress then run against the lxcfs installed on
+# the host (/usr/bin/lxcfs, which always serves its cgroup view), reported
+# as comments only: lxcfs leaks where cviewfs must not.
 #
 # CGFS_STRESS_SECS (default 30): how long the stress part runs.
 # CGFS_IMPLS (default "cviewfs lxcfs"): which filesystems to test.
@@ -196,7 +198,8 @@ start_ctr() { # X VIEW_DIR
 }
 stop_ctr() { # X: its init dies, and with it everything in its pid namespace
 	[ -n "${USH[$1]:-}" ] || return 0
-	kill -KILL "${INIT[$1]}" 2>/dev/null
+	# Still the child of the unshare we started: ours.
+	[ "$(ps -o ppid= -p "${INIT[$1]}" | tr -d ' ')" = "${USH[$1]}" ] && kill -KILL "${INIT[$1]}"
 	wait "${USH[$1]}" 2>/dev/null
 	USH[$1]=""
 }
@@ -240,9 +243,14 @@ ns_child() {
 }
 
 cleanup_cgfs() {
-	local p h d
-	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
+	local p h d running
 	for x in a b; do stop_ctr $x; done
+	# The other processes started here that still run (a pid of one that
+	# ended may belong to someone else by now).
+	running=" $(jobs -p | tr '\n' ' ') "
+	for p in $PIDS; do
+		case $running in *" $p "*) kill -KILL "$p" 2>/dev/null ;; esac
+	done
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
 	for h in $HIERS; do
 		d=${HDIR[$h]}${BASE[$h]}
@@ -273,8 +281,64 @@ on_cleanup cleanup_cgfs
 # prints "LABEL PATH RESULT" with RESULT OK, OK:<data> or the errno name.
 # A PATH "@NAME/rest" is relative to a directory held open by "NAME hold DIR".
 cat > "$TMP/probe.py" <<'PY'
-import errno, os, sys
+import ctypes, errno, os, struct, sys
 held = {}
+libc = ctypes.CDLL(None, use_errno=True)
+def name_to_handle(path):
+    buf = ctypes.create_string_buffer(8 + 128)
+    struct.pack_into('Ii', buf, 0, 128, 0)
+    mnt = ctypes.c_int()
+    if libc.name_to_handle_at(-100, path.encode(), buf, ctypes.byref(mnt), 0) < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+    size, typ = struct.unpack_from('Ii', buf, 0)
+    return '%d:%s' % (typ, buf.raw[8:8 + size].hex())
+def fd_of(name):
+    if name not in held:  # it could not be opened
+        raise OSError(errno.ENOENT, 'not held')
+    return held[name]
+def open_by_handle(h, flags):
+    if 'mnt' not in held:
+        held['mnt'] = os.open('/sys/fs/cgroup', os.O_RDONLY | os.O_DIRECTORY)
+    typ, raw = h.split(':')
+    raw = bytes.fromhex(raw)
+    buf = ctypes.create_string_buffer(8 + len(raw))
+    struct.pack_into('Ii', buf, 0, len(raw), int(typ))
+    ctypes.memmove(ctypes.addressof(buf) + 8, raw, len(raw))
+    fd = libc.open_by_handle_at(held['mnt'], buf, flags)
+    if fd < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+    return fd
+def by_handle(h, action, a):
+    flags = os.O_WRONLY if action in ('write', 'writepid') else os.O_RDONLY
+    fd = open_by_handle(h, flags)
+    try:
+        if action == 'open':
+            return 'OK'
+        if action == 'fstat':
+            os.fstat(fd)
+        elif action == 'listdir':
+            return 'OK:' + ','.join(sorted(os.listdir(fd)))
+        elif action == 'readat':
+            f2 = os.open(a[0], os.O_RDONLY, dir_fd=fd)
+            try:
+                return 'OK:' + ' '.join(os.read(f2, 65536).decode(errors='replace').split())
+            finally:
+                os.close(f2)
+        elif action == 'mkdirat':
+            os.mkdir(a[0], dir_fd=fd)
+        elif action == 'fchmod':
+            os.fchmod(fd, int(a[0], 8))
+        elif action == 'read':
+            return 'OK:' + ' '.join(os.read(fd, 65536).decode(errors='replace').split())
+        elif action == 'write':
+            os.write(fd, (a[0] + '\n').encode())
+        elif action == 'writepid':
+            os.write(fd, ('%d\n' % os.getpid()).encode())
+        return 'OK'
+    finally:
+        os.close(fd)
 def P(p):
     if p.startswith('@'):
         name, _, rest = p[1:].partition('/')
@@ -350,6 +414,18 @@ for line in sys.stdin:
             out = 'OK:' + ','.join(sorted(os.listxattr(path)))
         elif op == 'utime':
             os.utime(path)
+        elif op in ('openr', 'openw'):  # an open file kept as LABEL
+            held[label] = os.open(path, os.O_RDONLY if op == 'openr' else os.O_WRONLY)
+        elif op == 'readfd':  # PATH is the label of an open file
+            out = 'OK:' + ' '.join(os.pread(fd_of(w[2]), 65536, 0).decode(errors='replace').split())
+        elif op in ('writefd', 'writepidfd'):
+            os.write(fd_of(w[2]), ((a[0] if op == 'writefd' else str(os.getpid())) + '\n').encode())
+        elif op == 'pin':  # keeps the inode in the kernel's caches
+            held[label] = os.open(path, os.O_PATH)
+        elif op == 'gethandle':
+            out = 'OK:' + name_to_handle(path)
+        elif op == 'byhandle':  # PATH is a handle from gethandle
+            out = by_handle(w[2], a[0], a[1:])
         else:
             out = 'BADOP'
     except OSError as e:
@@ -395,8 +471,9 @@ all_judged() {
 	check_is "$left" "" "(self-check) every operation the probe tried was judged"
 	JUDGED=""
 }
-# judge FILE KIND OP DESCRIPTION [any]: every probe result of KIND|OP| is
-# ENOENT (with "any": is an error); there is at least one.
+# judge FILE KIND OP DESCRIPTION [MODE]: every probe result of KIND|OP| is
+# ENOENT (MODE "any": is an error; "ok": is a success); there is at least
+# one.
 judge() {
 	local file=$1 kind=$2 op=$3 desc=$4 mode=${5:-enoent} n bad leaked shapes
 	JUDGED="$JUDGED $kind|$op|"
@@ -416,7 +493,7 @@ judge() {
 			printf "%s %s (%s, %s): %s\n", l[2], $2, l[3], l[4], substr(r, 1, 80) }')"
 	if [ "$IMPL" = lxcfs ] && [ -n "$bad" ]; then
 		leaked=$(echo "$bad" | awk '$3 ~ /^OK/' | wc -l)
-		[ "$leaked" = 0 ] || lx_leak "$what: succeeded $leaked times, e.g. $(echo "$bad" | awk '$3 ~ /^OK/ { print $2; exit }')"
+		[ "$leaked" = 0 ] || lx_leak "$what: succeeded $leaked times, e.g. $(echo "$bad" | awk '$3 ~ /^OK/ { split($1, l, "|"); print $2, "(" l[3] ", " l[4] ")"; exit }')"
 	fi
 }
 
@@ -501,11 +578,11 @@ shape() { # SHAPE H REL
 	abs) echo "$V/$2$3" ;;
 	dotdot) # always through "..", even to A's own
 		rel=$(realpath -ms --relative-to="$own" "/${3#/}")
-		case $rel in ..*) ;; *) rel=../${own##*/}/$rel ;; esac
+		case $rel in ..*) ;; .) rel=../${own##*/} ;; *) rel=../${own##*/}/$rel ;; esac
 		echo "$V/$2$own/$rel" ;;
 	symroot) echo "$TMP/ct-a/r-$2$3" ;;
 	symown) rel=$(realpath -ms --relative-to="$own" "/${3#/}")
-		case $rel in ..*) ;; *) rel=../${own##*/}/$rel ;; esac
+		case $rel in ..*) ;; .) rel=../${own##*/} ;; *) rel=../${own##*/}/$rel ;; esac
 		echo "$TMP/ct-a/o-$2/$rel" ;;
 	mount) echo "$VMNT/cgroup/$2$3" ;;
 	esac
@@ -730,6 +807,67 @@ check_confinement() {
 	lx_changed "a hierarchy root" "$rbefore" "$rafter"
 }
 
+# File handles: the host (whose view holds B) takes handles of B's, the
+# sibling's and the parent's cgroups and keeps them in the kernel's caches;
+# A, root with CAP_DAC_READ_SEARCH, opens them with open_by_handle_at, which
+# makes no lookup at all: the daemon itself must refuse every operation.
+check_handles() {
+	local res=$TMP/handles.$IMPL fifo=$TMP/hgo.$IMPL h t k kv p l path r who kind
+	mkfifo "$fifo"
+	{
+		for h in $HIERS; do
+			k=$(knob "$h")
+			for t in "B dir $(cgp b "$h")" "B file $(cgp b "$h")/$k" "B procs $(cgp b "$h")/cgroup.procs" \
+				"S dir $(cgp s "$h")" "S file $(cgp s "$h")/$k" \
+				"parent file ${BASE[$h]}/$k" "parent procs ${BASE[$h]}/cgroup.procs"; do
+				set -- $t
+				echo "$1|$2|$h pin $VMNT/cgroup/$h$3"
+				echo "$1|$2|$h gethandle $VMNT/cgroup/$h$3"
+			done
+		done
+		echo "- ready"
+		echo "- wait $fifo"
+	} | python3 "$TMP/probe.py" > "$res.host" &
+	p=$!
+	PIDS="$PIDS $p"
+	for _ in $(seq 100); do grep -q '^ready' "$res.host" && break; sleep 0.1; done
+	# A's own cgroups by handle: the control.
+	for h in $HIERS; do echo "own|$h gethandle $V/$h$(cgp a "$h")"; done | probe_in a > "$res.own"
+	{
+		while read -r l path r; do
+			[ "${r#OK:}" != "$r" ] || continue
+			h=${l##*|} k=$(knob "${l##*|}") kv=$(knob_val "${l##*|}")
+			case $l in
+			own*) for t in listdir "readat $k"; do echo "ctlh|${t%% *}|own|$h byhandle ${r#OK:} $t"; done ;;
+			*)
+				who=${l%%|*} kind=${l#*|} kind=${kind%|*}
+				case $kind in
+				dir) set -- open fstat listdir "readat $k" "mkdirat $NEW-h" "fchmod 700" ;;
+				file) set -- fstat read "write $kv" "fchmod 600" ;;
+				procs) set -- read writepid ;;
+				esac
+				for t; do echo "H|${t%% *}|$who|$h byhandle ${r#OK:} $t"; done ;;
+			esac
+		done < <(cat "$res.own" "$res.host")
+	} > "$TMP/handle-cmds"
+	local before=$(snapshot)
+	probe_in a < "$TMP/handle-cmds" > "$res"
+	local after=$(snapshot)
+	echo go > "$fifo"
+	wait $p
+	check_is "$(awk '$2 == "gethandle" || $1 ~ /^(own|[BS]|parent)\|/ && $3 !~ /^OK/' "$res.host" "$res.own" | grep -v '^ready')" "" \
+		"(control) the host and A get file handles of every target and of A's own cgroups"
+	judge "$res" ctlh listdir "(control) in A, listing its own cgroups opened by handle" ok
+	judge "$res" ctlh readat "(control) in A, reading its own limit in a cgroup opened by handle" ok
+	for t in open fstat listdir readat mkdirat fchmod read write writepid; do
+		judge "$res" H $t "$t on B's, the sibling's and the parent's cgroups opened by a handle (open_by_handle_at)" any
+	done
+	all_judged "$res"
+	echo "# handles: errors A got: $(awk '$1 ~ /^H\|/ { print $3 }' "$res" | sort | uniq -c | tr -s ' ' | tr '\n' ',')"
+	check_is "$after" "$before" "seen from the host, nothing changed through those handles"
+	lx_changed "B, the sibling or the parent (through handles)" "$before" "$after"
+}
+
 # A creates a child cgroup, moves a process there by its in-container pid,
 # limits it; pids A cannot see are refused.
 check_function() {
@@ -793,8 +931,10 @@ check_function() {
 	check_is "$got" 137 "in the child (16 MiB) the same tail is killed by the OOM killer (exit 137)"
 
 	# Back, and the child removed by A.
-	got=$(in_a sh -c 'echo "$1" > "$2/cgroup.procs" && echo done' sh "$wc" "$mv$own$sub")
-	check_is "$got" done "A moves its process back by its in-container pid"
+	local back=cgroup.procs
+	is_v1 "$MEMH" && back=tasks
+	got=$(in_a sh -c 'echo "$1" > "$2/$3" && echo done' sh "$wc" "$mv$own$sub" "$back")
+	check_is "$got" done "A moves its process back by writing its in-container pid into $back"
 	check "$(grep -qx "$w" "$(procs_dir a "$MEMH")/cgroup.procs" && echo 1)" "the host sees host pid $w back in A's cgroup"
 	got=""
 	for _ in $(seq 20); do
@@ -822,6 +962,11 @@ check_stale() {
 		for h in $HIERS; do echo "h-$h hold $V/$h$(cgp a "$h")"; done
 		echo "- cd $V/$MEMH$(cgp a "$MEMH")"
 		echo "pre read @h-$MEMH/$(memfile)"
+		for h in $HIERS; do
+			echo "fw-$h openw $V/$h$(cgp a "$h")/$(knob "$h")"
+			echo "fp-$h openw $V/$h$(cgp a "$h")/cgroup.procs"
+		done
+		echo "fr openr $V/$MEMH$(cgp a "$MEMH")/$(memfile)"
 		echo "- ready"
 		echo "- wait $fifo"
 		for h in $HIERS; do
@@ -840,7 +985,11 @@ check_stale() {
 				L x chmod "$d/$k" 600; L x chown "$d/$k" 4242:4242; L x setxattr "$d/$k"
 				L x create "$d/$NEW-file"; L x symlink "$d/$NEW-sl" x
 			done
+			# Files A opened before: writes must not reach B's.
+			echo "stale|writefd|openfile|$h writefd fw-$h $(knob_val "$h")"
+			echo "stale|writepidfd|openfile|$h writepidfd fp-$h"
 		done
+		echo "readfd readfd fr"
 	} > "$cmds"
 	probe_in a < "$cmds" > "$res" &
 	p=$!
@@ -894,7 +1043,14 @@ check_stale() {
 	judge "$res" stale setxattr "through old handles and old paths now B's, setxattr"
 	judge "$res" stale create "through old handles and old paths now B's, creating a file"
 	judge "$res" stale symlink "through old handles and old paths now B's, a symlink"
+	judge "$res" stale writefd "writing a limit through a file A opened before (its own, now removed)" any
+	judge "$res" stale writepidfd "writing its pid through a cgroup.procs A opened before (its own, now removed)" any
 	all_judged "$res"
+	got=$(awk '$1 ~ /^readfd/ { print $3 }' "$res")
+	check "$([ -n "$got" ] && [ "$got" != "OK:${LIMIT[b]}" ] && echo 1)" \
+		"reading a limit file A opened before (its own, now removed) does not show B's limit (got ${got:-nothing})"
+	[ "$got" != "OK:${LIMIT[b]}" ] || lx_leak "reading a limit file A opened before shows B's limit"
+	check_is "$(awk '$1 ~ /^(f[wpr]-|fr)/ && $3 != "OK" { print $1, $3 }' "$res")" "" "A opened its own limit and cgroup.procs files before (every hierarchy)"
 	check_is "$after" "$before" "seen from the host, B's cgroups (now at A's old place) are unchanged"
 	lx_changed "B (at A's old place)" "$before" "$after"
 	check_is "$(in_a cat "$V/$MEMH$(cgp a "$MEMH")/$(memfile)")" "${LIMIT[a]}" \
@@ -958,7 +1114,7 @@ run_all() { # IMPL VMNT: the checks above against one filesystem
 	start_ctr a "$VMNT/cgroup"
 	start_ctr b "$VMNT/cgroup"
 	local part t
-	for part in layout confinement function stale stress; do
+	for part in layout confinement handles function stale stress; do
 		[ $part = stress ] && [ "$IMPL" != cviewfs ] && continue
 		t=$SECONDS
 		check_$part
