@@ -468,47 +468,93 @@ check() { # CONDITION DESCRIPTION [DIAGNOSTICS]
 # lx_leak TEXT: against lxcfs, notes a leak for the summary.
 lx_leak() { [ "$IMPL" != lxcfs ] || LX_LEAKS="$LX_LEAKS
   $1"; }
+# difflines OLD NEW: diff's "<" and ">" lines (files, not <(...): the
+# User-Mode Linux guest has no /dev/fd).
+difflines() {
+	printf '%s\n' "$1" > "$TMP/diff.old"
+	printf '%s\n' "$2" > "$TMP/diff.new"
+	diff "$TMP/diff.old" "$TMP/diff.new" | grep '^[<>]'
+}
 # lx_changed WHAT BEFORE AFTER: notes what the host saw change.
 lx_changed() {
-	[ "$2" = "$3" ] || lx_leak "$1 changed on the host: $(diff <(echo "$2") <(echo "$3") | grep '^>' | head -3 | cut -c3- | tr '\n' ';')"
+	[ "$2" = "$3" ] || lx_leak "$1 changed on the host: $(difflines "$2" "$3" | sed -n 's/^> //p' | head -3 | tr '\n' ';')"
 }
 check_is() { # GOT WANT DESCRIPTION (a failure shows the lines that differ)
 	if [ "$1" = "$2" ]; then check 1 "$3"
-	else check "" "$3" "$(diff <(printf '%s\n' "$2") <(printf '%s\n' "$1") | sed -n 's/^< /want: /p; s/^> /got:  /p')"
+	else check "" "$3" "$(difflines "$2" "$1" | sed -n 's/^< /want: /p; s/^> /got:  /p')"
 	fi
 }
-# all_judged FILE: no operation of the probe's results went unjudged.
-JUDGED=""
-all_judged() {
-	local left=$(awk -v j="$JUDGED" 'BEGIN { n = split(j, a, " "); for (i = 1; i <= n; i++) seen[a[i]] = 1 }
-		$1 ~ /\|/ { split($1, l, "|"); if (!((l[1] "|" l[2] "|") in seen)) print l[1] "|" l[2] }' "$1" | sort -u | tr '\n' ' ')
-	check_is "$left" "" "(self-check) every operation the probe tried was judged"
-	JUDGED=""
-}
-# judge FILE KIND OP DESCRIPTION [MODE]: every probe result of KIND|OP| is
-# ENOENT (MODE "any": is an error; "ok": is a success); there is at least
-# one.
-judge() {
-	local file=$1 kind=$2 op=$3 desc=$4 mode=${5:-enoent} n bad leaked shapes
-	JUDGED="$JUDGED $kind|$op|"
-	n=$(awk -v k="$kind|$op|" 'index($1, k) == 1' "$file" | wc -l)
-	bad=$(awk -v k="$kind|$op|" -v m="$mode" 'index($1, k) == 1 &&
-		((m == "enoent" && $3 != "ENOENT") || (m == "any" && $3 ~ /^OK/) || (m == "ok" && $3 !~ /^OK/))' "$file")
-	shapes=$(awk -v k="$kind|$op|" 'index($1, k) == 1 { split($1, l, "|"); print l[3] }' "$file" | sort -u | tr '\n' ' ')
-	local what=$desc
-	case $mode in
-	any) desc="from A, $desc fails" ;;
-	ok) desc="$desc works" ;;
-	*) desc="from A, $desc fails with ENOENT" ;;
-	esac
-	check "$([ "$n" -gt 0 ] && [ -z "$bad" ] && echo 1)" \
-		"$desc ($n attempts; paths: ${shapes% })" \
-		"$(echo "$bad" | awk '{ split($1, l, "|"); r = $3; for (i = 4; i <= NF; i++) r = r " " $i;
-			printf "%s %s (%s, %s): %s\n", l[2], $2, l[3], l[4], substr(r, 1, 80) }')"
-	if [ "$IMPL" = lxcfs ] && [ -n "$bad" ]; then
-		leaked=$(echo "$bad" | awk '$3 ~ /^OK/' | wc -l)
-		[ "$leaked" = 0 ] || lx_leak "$what: succeeded $leaked times, e.g. $(echo "$bad" | awk '$3 ~ /^OK/ { split($1, l, "|"); print $2, "(" l[3] ", " l[4] ")"; exit }')"
-	fi
+# judge FILE KIND OP DESCRIPTION [MODE]: queues a check that every probe
+# result in FILE labelled KIND|OP|... is ENOENT (MODE "any": is an error;
+# "ok": is a success), and that there is at least one.
+# judged FILE: runs the queued checks of FILE (one awk for them all: every
+# process costs in a User-Mode Linux guest), then checks that no result in
+# FILE went unjudged.
+JQ=()
+judge() { JQ+=("$1	$2|$3|	${5:-enoent}	$4"); }
+judged() {
+	local file=$1 q specs="" t j rest i c desc left="" keep=()
+	local -a jk jm jd jn js jbad jleak jex
+	j=0
+	for q in "${JQ[@]}"; do
+		if [ "${q%%	*}" != "$file" ]; then keep+=("$q"); continue; fi
+		IFS='	' read -r _ jk[j] jm[j] jd[j] <<< "$q"
+		specs+="${jk[j]}	${jm[j]}
+"
+		j=$((j + 1))
+	done
+	JQ=("${keep[@]}")
+	while IFS='	' read -r t j rest; do
+		case $t in
+		S) jn[j]=${rest%%	*} js[j]=${rest#*	} ;;
+		B) jbad[j]+="$rest
+" ;;
+		L) jleak[j]=$((${jleak[j]:-0} + 1)); [ -n "${jex[j]:-}" ] || jex[j]=$rest ;;
+		U) left=$rest ;;
+		esac
+	done <<< "$(awk -v specs="$specs" '
+		BEGIN {
+			n = split(specs, sl, "\n")
+			for (i = 1; i <= n; i++)
+				if (sl[i] != "") { split(sl[i], f, "\t"); m++; key[m] = f[1]; mode[m] = f[2] }
+		}
+		$1 ~ /\|/ {
+			r = $3
+			for (i = 4; i <= NF; i++) r = r " " $i
+			split($1, l, "|")
+			pre = l[1] "|" l[2] "|"
+			hit = 0
+			for (j = 1; j <= m; j++) {
+				if (key[j] != pre) continue
+				hit = 1
+				cnt[j]++
+				if (!((j, l[3]) in seen)) { seen[j, l[3]] = 1; shapes[j] = shapes[j] " " l[3] }
+				if ((mode[j] == "enoent" && $3 != "ENOENT") || (mode[j] == "any" && $3 ~ /^OK/) ||
+				    (mode[j] == "ok" && $3 !~ /^OK/)) {
+					printf "B\t%d\t%s %s (%s, %s): %s\n", j - 1, l[2], $2, l[3], l[4], substr(r, 1, 80)
+					if ($3 ~ /^OK/) printf "L\t%d\t%s (%s, %s)\n", j - 1, $2, l[3], l[4]
+				}
+			}
+			if (!hit) unjudged[l[1] "|" l[2]] = 1
+		}
+		END {
+			for (j = 1; j <= m; j++) printf "S\t%d\t%d\t%s\n", j - 1, cnt[j], substr(shapes[j], 2)
+			u = ""
+			for (k in unjudged) u = u k " "
+			printf "U\t0\t%s\n", u
+		}' "$file")"
+	for ((i = 0; i < ${#jk[@]}; i++)); do
+		case ${jm[i]} in
+		any) desc="from A, ${jd[i]} fails" ;;
+		ok) desc="${jd[i]} works" ;;
+		*) desc="from A, ${jd[i]} fails with ENOENT" ;;
+		esac
+		c=""
+		[ "${jn[i]:-0}" -gt 0 ] && [ -z "${jbad[i]:-}" ] && c=1
+		check "$c" "$desc (${jn[i]:-0} attempts; paths: ${js[i]:-none})" "${jbad[i]:-}"
+		[ -z "${jleak[i]:-}" ] || lx_leak "${jd[i]}: succeeded ${jleak[i]} times, e.g. ${jex[i]}"
+	done
+	check_is "$left" "" "(self-check) every operation the probe tried in $(basename "$file") was judged"
 }
 
 # ---------------------------------------------------------------------------
@@ -628,7 +674,7 @@ confine_cmds() {
 		k=$(knob "$h") kv=$(knob_val "$h")
 		root=${HDIR[$h]} ap=${BASE[$h]}/${CN[a]}
 		# The roots' modes and owners, their release_agent.
-		while read -r f r x; do rmode[$f]=$r rown[$f]=$x; done < <(stat -c '%n %a %u:%g' "$root" "$root"/*)
+		while read -r f r x; do rmode[$f]=$r rown[$f]=$x; done <<< "$(stat -c '%n %a %u:%g' "$root" "$root"/*)"
 		local agent="''"
 		[ -f "$root/release_agent" ] && agent=$(cat "$root/release_agent") && agent=${agent:-"''"}
 		for s in $SHAPES; do
@@ -750,6 +796,7 @@ check_confinement() {
 		python3 "$TMP/probe.py" > "$res.host"
 	judge "$res.host" host stat "(control) for a host reader, the targets' stat through the mount point" ok
 	judge "$res.host" host read "(control) for a host reader, reading the targets through the mount point" ok
+	judged "$res.host"
 	before=$(snapshot) rbefore=$(snapshot_roots)
 	probe_in a < "$TMP/confine-cmds" > "$res"
 	after=$(snapshot) rafter=$(snapshot_roots)
@@ -830,7 +877,7 @@ check_confinement() {
 	judge "$res" anc utime "touching the ancestor directories" any
 	judge "$res" anc rename "renaming the ancestor directories or A's own cgroup" any
 	judge "$res" anc rmdir "rmdir of the ancestor directories" any
-	all_judged "$res"
+	judged "$res"
 	check_is "$after" "$before" "seen from the host, B's cgroups, the sibling and the parent are unchanged (names, modes, owners, xattrs, limits, members)"
 	check_is "$rafter" "$rbefore" "seen from the host, the hierarchy roots are unchanged (modes, owners, release_agent, no new cgroup)"
 	lx_changed "B, the sibling or the parent" "$before" "$after"
@@ -878,7 +925,7 @@ check_handles() {
 				esac
 				for t; do echo "H|${t%% *}|$who|$h byhandle ${r#OK:} $t"; done ;;
 			esac
-		done < <(cat "$res.own" "$res.host")
+		done <<< "$(cat "$res.own" "$res.host")"
 	} > "$TMP/handle-cmds"
 	local before=$(snapshot)
 	probe_in a < "$TMP/handle-cmds" > "$res"
@@ -892,7 +939,7 @@ check_handles() {
 	for t in open fstat listdir readat mkdirat fchmod read write writepid; do
 		judge "$res" H $t "$t on B's, the sibling's and the parent's cgroups opened by a handle (open_by_handle_at)" any
 	done
-	all_judged "$res"
+	judged "$res"
 	echo "# handles: errors A got: $(awk '$1 ~ /^H\|/ { print $3 }' "$res" | sort | uniq -c | tr -s ' ' | tr '\n' ',')"
 	check_is "$after" "$before" "seen from the host, nothing changed through those handles"
 	lx_changed "B, the sibling or the parent (through handles)" "$before" "$after"
@@ -1075,7 +1122,7 @@ check_stale() {
 	judge "$res" stale symlink "through old handles and old paths now B's, a symlink"
 	judge "$res" stale writefd "writing a limit through a file A opened before (its own, now removed)" any
 	judge "$res" stale writepidfd "writing its pid through a cgroup.procs A opened before (its own, now removed)" any
-	all_judged "$res"
+	judged "$res"
 	got=$(awk '$1 ~ /^readfd/ { print $3 }' "$res")
 	check "$([ -n "$got" ] && [ "$got" != "OK:${LIMIT[b]}" ] && echo 1)" \
 		"reading a limit file A opened before (its own, now removed) does not show B's limit (got ${got:-nothing})"
