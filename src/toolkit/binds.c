@@ -28,6 +28,7 @@ struct child {
 	const tk_devset *ours;
 	int procfd; /* the host's /proc: still valid inside the container */
 	int *trees; /* one detached mount per served file, -1 if none */
+	int *cgtrees; /* one per hierarchy of the cgroup view, -1 if none */
 	tk_bind_result res;
 };
 
@@ -193,9 +194,26 @@ static int bind_all(struct child *c, tk_error **err)
 	return r;
 }
 
+static int cgview(struct child *c, tk_error **err)
+{
+	tk_cgview_job j = {
+		.mode = c->mode,
+		.wanted = c->t->cgroup_view,
+		.name = c->t->name,
+		.served = c->served,
+		.ours = c->ours,
+		.procfd = c->procfd,
+		.trees = c->cgtrees,
+		.res = &c->res,
+	};
+	return tk_cgview_apply(&j, err);
+}
+
 static int child_work(struct child *c, tk_error **err)
 {
 	if (c->mode == TK_BIND && open_trees(c, err) < 0)
+		return -1;
+	if (c->mode == TK_BIND && tk_cgview_open_trees(c->served, c->cgtrees, err) < 0)
 		return -1;
 	if (enter(c, err) < 0)
 		return -1;
@@ -203,7 +221,7 @@ static int child_work(struct child *c, tk_error **err)
 		return -1;
 	if (c->mode == TK_BIND && bind_all(c, err) < 0)
 		return -1;
-	return 0;
+	return cgview(c, err);
 }
 
 /* The child's report on the pipe: "OK removed added" or "ERR errnum msg". */
@@ -237,12 +255,18 @@ int tk_binds_apply(const tk_target *t, tk_bind_mode mode, const tk_served *serve
 {
 	memset(res, 0, sizeof(*res));
 	struct child c = {.t = t, .mode = mode, .served = served, .ours = ours, .procfd = -1};
-	size_t n = served ? served->n : 0;
+	size_t n = served ? served->n : 0, ncg = served ? served->ncg : 0;
 	c.trees = malloc((n ? n : 1) * sizeof(int));
-	if (!c.trees)
+	c.cgtrees = malloc((ncg ? ncg : 1) * sizeof(int));
+	if (!c.trees || !c.cgtrees) {
+		free(c.trees);
+		free(c.cgtrees);
 		return tk_fail(err, ENOMEM, "binds");
+	}
 	for (size_t i = 0; i < n; i++)
 		c.trees[i] = -1;
+	for (size_t i = 0; i < ncg; i++)
+		c.cgtrees[i] = -1;
 	int pfd[2] = {-1, -1};
 	c.procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c.procfd < 0 || pipe2(pfd, O_CLOEXEC) < 0) {
@@ -250,6 +274,7 @@ int tk_binds_apply(const tk_target *t, tk_bind_mode mode, const tk_served *serve
 		if (c.procfd >= 0)
 			close(c.procfd);
 		free(c.trees);
+		free(c.cgtrees);
 		return r;
 	}
 	fflush(stderr);
@@ -262,6 +287,7 @@ int tk_binds_apply(const tk_target *t, tk_bind_mode mode, const tk_served *serve
 	close(pfd[1]);
 	close(c.procfd);
 	free(c.trees);
+	free(c.cgtrees);
 	if (pid < 0) {
 		close(pfd[0]);
 		return tk_fail(err, errno, "fork");
