@@ -175,7 +175,7 @@ static int mount_view(const tk_cgview_job *j, tk_error **err)
 	const tk_served *s = j->served;
 	struct stat st;
 	if (lstat(CG_DIR, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		tk_log("container %s has no " CG_DIR ": no cgroup view mounted", j->name);
+		tk_log("container %s has no directory " CG_DIR ": no cgroup view mounted", j->name);
 		return 0;
 	}
 	if (s->ncg == 1 && strcmp(s->cgroups[0], "unified") == 0)
