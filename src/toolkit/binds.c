@@ -6,7 +6,9 @@
  * resolve inside the container. The daemon's files are taken along as
  * detached mount trees (open_tree(OPEN_TREE_CLONE)) opened before entering:
  * unlike a classic bind, they can be attached in a namespace where the
- * daemon's mount point is not visible, e.g. a container after pivot_root. */
+ * daemon's mount point is not visible, e.g. a container after pivot_root.
+ * The legacy cgroup view over /sys/fs/cgroup is cgview.c's, done in the
+ * same helper after the files. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
