@@ -35,7 +35,8 @@ void options_usage(const char *prog)
 	       "  -v, --version          print the version\n"
 	       "      --enable-cfs       also limit the visible CPUs to ceil(CFS quota / period)\n"
 	       "      --enable-pidfd     accepted; pidfds are used whenever the kernel has them\n"
-	       "      --enable-cgroup    legacy cgroupfs view (not in this version: refused)\n"
+	       "      --enable-cgroup    serve MOUNTPOINT/cgroup: each container sees and manages only\n"
+	       "                         its own cgroup subtree (hosts without cgroup namespaces)\n"
 	       "      --runtime-dir DIR  directory of the default pid file (default /run)\n"
 	       "      --cpuinfo-topology host|flat\n"
 	       "                         cpuinfo topology fields: as the host's (default, as\n"
@@ -56,12 +57,6 @@ static void add_fuse_opt(struct options *o, const char *opt)
 	if (o->fuse_opts.len)
 		sb_putc(&o->fuse_opts, ',');
 	sb_puts(&o->fuse_opts, opt);
-}
-
-static int refuse(struct strbuf *err, const char *flag, const char *what)
-{
-	sb_printf(err, "%s (%s) is not supported by this version of cviewfs yet", flag, what);
-	return 1;
 }
 
 int options_parse(int argc, char **argv, struct options *o, struct strbuf *err)
@@ -105,8 +100,7 @@ int options_parse(int argc, char **argv, struct options *o, struct strbuf *err)
 		case 's': break;
 		case OPT_ENABLE_CFS: o->use_cfs = true; break;
 		case OPT_ENABLE_PIDFD: break;
-		case OPT_ENABLE_CGROUP:
-			return refuse(err, "--enable-cgroup", "legacy cgroupfs view");
+		case OPT_ENABLE_CGROUP: o->enable_cgroup = true; break;
 		case OPT_RUNTIME_DIR: o->runtime_dir = optarg; break;
 		case OPT_VIEW_FROM:
 			if (!strcmp(optarg, "init"))

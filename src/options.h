@@ -17,6 +17,7 @@ struct options {
 	bool use_cfs;        /* --enable-cfs */
 	bool loadavg;        /* -l */
 	bool cpuinfo_flat;   /* --cpuinfo-topology=flat */
+	bool enable_cgroup;  /* --enable-cgroup: the legacy cgroupfs view */
 	enum view_from view_from;
 	const char *pidfile; /* -p; default <runtime dir>/cviewfs.pid */
 	const char *runtime_dir;

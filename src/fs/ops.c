@@ -1,4 +1,5 @@
 #include "fs/ops.h"
+#include "cgfs/cgfs.h"
 #include "fs/files.h"
 #include "fs/tree.h"
 #include "host/host.h"
@@ -23,7 +24,9 @@ struct open_file {
 	struct open_file *next; /* in the handle table */
 	uint64_t id;            /* the fh the kernel knows it by */
 	unsigned refs;          /* the table's, plus one per request using it */
-	struct node *node;
+	struct node *node;      /* NULL for the cgroupfs view's */
+	fuse_ino_t ino;
+	int cg_fd;              /* the cgroupfs view's: the real file, else -1 */
 	pthread_mutex_t lock;
 	bool rendered;
 	struct strbuf content;
@@ -59,10 +62,12 @@ static struct handle_bucket *bucket_of(uint64_t id)
 	return &handles[id % HANDLE_BUCKETS];
 }
 
-static struct open_file *open_file_new(struct node *n)
+static struct open_file *open_file_new(struct node *n, fuse_ino_t ino)
 {
 	struct open_file *of = xcalloc(1, sizeof(*of));
 	of->node = n;
+	of->ino = ino;
+	of->cg_fd = -1;
 	pthread_mutex_init(&of->lock, NULL);
 	return of;
 }
@@ -97,6 +102,8 @@ static void open_file_free(struct open_file *of)
 {
 	sb_free(&of->content);
 	dir_list_free(&of->list);
+	if (of->cg_fd >= 0)
+		close(of->cg_fd);
 	pthread_mutex_destroy(&of->lock);
 	free(of);
 }
@@ -134,6 +141,21 @@ static pid_t reader_of(fuse_req_t req)
 	return fuse_req_ctx(req)->pid;
 }
 
+static struct cgfs_who who_of(fuse_req_t req)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	return (struct cgfs_who){ ctx->pid, ctx->uid, ctx->gid };
+}
+
+/* The request is for the cgroupfs view (cgfs/): a node of it, or its
+ * directory's name in the root. */
+static bool for_cgfs(fuse_ino_t ino, const char *name)
+{
+	if (cgfs_ino(ino))
+		return true;
+	return name && ino == FUSE_ROOT_ID && cgfs_enabled() && !strcmp(name, CGFS_TOP_NAME);
+}
+
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
@@ -146,6 +168,15 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct node *dir = tree_get(parent), *n;
 	struct fuse_entry_param e;
 
+	if (for_cgfs(parent, name)) {
+		struct cgfs_who who = who_of(req);
+		int r = cgfs_lookup(parent, name, &who, &e);
+		if (r < 0)
+			fuse_reply_err(req, -r);
+		else
+			fuse_reply_entry(req, &e);
+		return;
+	}
 	if (!dir) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -169,6 +200,15 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct stat st;
 
 	(void)fi;
+	if (for_cgfs(ino, NULL)) {
+		struct cgfs_who who = who_of(req);
+		int r = cgfs_getattr(ino, &who, &st);
+		if (r < 0)
+			fuse_reply_err(req, -r);
+		else
+			fuse_reply_attr(req, &st, 0);
+		return;
+	}
 	int r = n ? tree_stat(n, reader_of(req), &st) : -ENOENT;
 	if (r < 0)
 		fuse_reply_err(req, -r);
@@ -176,12 +216,30 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_attr(req, &st, tree_timeout(n));
 }
 
-/* Every change is refused: containers get a read-only view. */
+/* Every change is refused, but in the cgroupfs view: containers get a
+ * read-only view. */
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		       struct fuse_file_info *fi)
 {
-	(void)ino, (void)attr, (void)to_set, (void)fi;
+	(void)fi;
+	if (for_cgfs(ino, NULL)) {
+		struct cgfs_who who = who_of(req);
+		struct stat st;
+		int r = cgfs_setattr(ino, &who, attr, to_set, &st);
+		if (r < 0)
+			fuse_reply_err(req, -r);
+		else
+			fuse_reply_attr(req, &st, 0);
+		return;
+	}
 	fuse_reply_err(req, EACCES);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	if (cgfs_ino(ino))
+		cgfs_forget(ino, nlookup);
+	fuse_reply_none(req);
 }
 
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -210,52 +268,103 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_readlink(req, target);
 }
 
-static void op_refuse_entry(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+/* A change of an entry that nothing here allows: EACCES, but in the
+ * cgroupfs view, where it is ENOENT outside the reader's subtree and what
+ * cgroupfs answers (`inside`) within it. */
+static void refuse(fuse_req_t req, fuse_ino_t ino, const char *name, int inside)
 {
-	(void)parent, (void)name, (void)mode;
-	fuse_reply_err(req, EACCES);
+	int err = EACCES;
+	if (for_cgfs(ino, name)) {
+		struct cgfs_who who = who_of(req);
+		err = ino == FUSE_ROOT_ID ? EACCES : -cgfs_refuse(ino, name, &who, inside);
+	}
+	fuse_reply_err(req, err);
 }
 
+static void reply_entry_or_err(fuse_req_t req, int r, const struct fuse_entry_param *e)
+{
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_entry(req, e);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	if (!cgfs_ino(parent)) {
+		refuse(req, parent, name, EACCES);
+		return;
+	}
+	struct cgfs_who who = who_of(req);
+	struct fuse_entry_param e;
+	reply_entry_or_err(req, cgfs_mkdir(parent, name, mode, &who, &e), &e);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	if (!cgfs_ino(parent)) {
+		refuse(req, parent, name, EACCES);
+		return;
+	}
+	struct cgfs_who who = who_of(req);
+	fuse_reply_err(req, -cgfs_rmdir(parent, name, &who));
+}
+
+/* cgroupfs has no files to make or remove, no links, no devices. */
 static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
 {
-	(void)rdev;
-	op_refuse_entry(req, parent, name, mode);
+	(void)mode, (void)rdev;
+	refuse(req, parent, name, EPERM);
 }
 
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	op_refuse_entry(req, parent, name, 0);
+	refuse(req, parent, name, EPERM);
 }
 
 static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
 	(void)link;
-	op_refuse_entry(req, parent, name, 0);
+	refuse(req, parent, name, EPERM);
 }
 
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 		      const char *newname, unsigned int flags)
 {
-	(void)newparent, (void)newname, (void)flags;
-	op_refuse_entry(req, parent, name, 0);
+	if (!cgfs_ino(parent) || !cgfs_ino(newparent)) {
+		refuse(req, cgfs_ino(parent) ? parent : newparent, name, EXDEV);
+		return;
+	}
+	struct cgfs_who who = who_of(req);
+	fuse_reply_err(req, -cgfs_rename(parent, name, newparent, newname, flags, &who));
 }
 
 static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
 	(void)ino;
-	op_refuse_entry(req, newparent, newname, 0);
+	refuse(req, newparent, newname, EPERM);
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		      struct fuse_file_info *fi)
 {
-	(void)fi;
-	op_refuse_entry(req, parent, name, mode);
+	(void)mode, (void)fi;
+	refuse(req, parent, name, EACCES);
 }
 
 /* Opens file ino for flags: 0 and its handle in *fh, or -errno. */
-static int open_file(fuse_ino_t ino, int flags, uint64_t *fh)
+static int open_file(fuse_ino_t ino, int flags, const struct cgfs_who *who, uint64_t *fh)
 {
+	if (cgfs_ino(ino)) {
+		int fd;
+		int r = cgfs_open(ino, who, flags, &fd);
+		if (r < 0)
+			return r;
+		struct open_file *of = open_file_new(NULL, ino);
+		of->cg_fd = fd;
+		*fh = handle_add(of);
+		return 0;
+	}
 	struct node *n = tree_get(ino);
 
 	if (!n)
@@ -264,13 +373,14 @@ static int open_file(fuse_ino_t ino, int flags, uint64_t *fh)
 		return -EISDIR;
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
 		return -EACCES;
-	*fh = handle_add(open_file_new(n));
+	*fh = handle_add(open_file_new(n, ino));
 	return 0;
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	int r = open_file(ino, fi->flags, &fi->fh);
+	struct cgfs_who who = who_of(req);
+	int r = open_file(ino, fi->flags, &who, &fi->fh);
 
 	if (r < 0) {
 		fuse_reply_err(req, -r);
@@ -283,9 +393,15 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		handle_remove(fi->fh); /* the opener was interrupted: no RELEASE will follow */
 }
 
-static int render(struct node *n, pid_t reader, struct strbuf *out)
+/* The content of node n (of the cgroupfs view's node ino, read through
+ * cg_fd, when n is NULL) for who. */
+static int render(struct node *n, fuse_ino_t ino, int cg_fd, const struct cgfs_who *who,
+		  struct strbuf *out)
 {
+	pid_t reader = who->pid;
 	sb_reset(out);
+	if (!n)
+		return cgfs_read(ino, who, cg_fd, out);
 	if (n->kind == NODE_VFILE)
 		return n->vf->show(n->vf, reader, out);
 	char *rel;
@@ -329,12 +445,14 @@ static void slice_free(struct slice *sl)
 /* A handle this process did not give out: its opener was served by a
  * predecessor. Every read renders afresh; a read at a later offset then
  * continues from new content, like reading a /proc file in pieces. */
-static int read_stateless(fuse_ino_t ino, pid_t reader, size_t size, off_t off, struct slice *out)
+static int read_stateless(fuse_ino_t ino, const struct cgfs_who *who, size_t size, off_t off,
+			  struct slice *out)
 {
-	struct node *n = tree_get(ino);
+	bool cg = cgfs_ino(ino);
+	struct node *n = cg ? NULL : tree_get(ino);
 	struct strbuf content = STRBUF_INIT;
 
-	int r = n ? render(n, reader, &content) : -ESTALE;
+	int r = n || cg ? render(n, ino, -1, who, &content) : -ESTALE;
 	if (r == 0) {
 		size_t start, len = slice_of(&content, size, off, &start);
 		slice_set(out, sb_str(&content) + start, len);
@@ -345,16 +463,16 @@ static int read_stateless(fuse_ino_t ino, pid_t reader, size_t size, off_t off, 
 
 /* What a read of size bytes at off of open file fh returns to reader:
  * 0 with the bytes in *out, or -errno. */
-static int read_file(uint64_t fh, fuse_ino_t ino, pid_t reader, size_t size, off_t off,
-		     struct slice *out)
+static int read_file(uint64_t fh, fuse_ino_t ino, const struct cgfs_who *who, size_t size,
+		     off_t off, struct slice *out)
 {
 	struct open_file *of = handle_get(fh);
 
 	if (!of)
-		return read_stateless(ino, reader, size, off, out);
+		return read_stateless(ino, who, size, off, out);
 	pthread_mutex_lock(&of->lock);
 	if (off == 0 || !of->rendered) {
-		int r = render(of->node, reader, &of->content);
+		int r = render(of->node, of->ino, of->cg_fd, who, &of->content);
 		if (r < 0) {
 			of->rendered = false;
 			pthread_mutex_unlock(&of->lock);
@@ -378,7 +496,8 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct slice sl;
-	int r = read_file(fi->fh, ino, reader_of(req), size, off, &sl);
+	struct cgfs_who who = who_of(req);
+	int r = read_file(fi->fh, ino, &who, size, off, &sl);
 
 	if (r < 0) {
 		fuse_reply_err(req, -r);
@@ -388,11 +507,25 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	slice_free(&sl);
 }
 
+/* Only the cgroupfs view's files take writes: a cgroup file is written
+ * whole by each write, whatever the offset. */
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
-	(void)ino, (void)buf, (void)size, (void)off, (void)fi;
-	fuse_reply_err(req, EACCES);
+	(void)off;
+	if (!cgfs_ino(ino)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	struct cgfs_who who = who_of(req);
+	struct open_file *of = handle_get(fi->fh);
+	int r = cgfs_write(ino, &who, of ? of->cg_fd : -1, buf, size);
+	if (of)
+		handle_put(of);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_write(req, (size_t)r);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -433,10 +566,11 @@ bool ops_answer_raw(int fd, const void *buf, size_t len)
 		return false;
 	const char *arg = (const char *)buf + sizeof(*in);
 	size_t arg_len = len - sizeof(*in);
+	struct cgfs_who who = { (pid_t)in->pid, in->uid, in->gid };
 	if (in->opcode == FUSE_READ && arg_len >= sizeof(struct fuse_read_in)) {
 		const struct fuse_read_in *rd = (const void *)arg;
 		struct slice sl;
-		int r = read_file(rd->fh, in->nodeid, (pid_t)in->pid, rd->size, (off_t)rd->offset, &sl);
+		int r = read_file(rd->fh, in->nodeid, &who, rd->size, (off_t)rd->offset, &sl);
 		if (r < 0) {
 			send_reply(fd, in->unique, -r, NULL, 0);
 		} else {
@@ -448,7 +582,7 @@ bool ops_answer_raw(int fd, const void *buf, size_t len)
 	if (in->opcode == FUSE_OPEN && arg_len >= sizeof(struct fuse_open_in)) {
 		const struct fuse_open_in *op = (const void *)arg;
 		struct fuse_open_out out = { .open_flags = FOPEN_DIRECT_IO | FOPEN_NOFLUSH };
-		int r = open_file(in->nodeid, (int)op->flags, &out.fh);
+		int r = open_file(in->nodeid, (int)op->flags, &who, &out.fh);
 		if (r < 0)
 			send_reply(fd, in->unique, -r, NULL, 0);
 		else if (send_reply(fd, in->unique, 0, &out, sizeof(out)) == -ENOENT)
@@ -466,15 +600,17 @@ bool ops_answer_raw(int fd, const void *buf, size_t len)
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct node *n = tree_get(ino);
+	bool cg = cgfs_ino(ino);
+	struct node *n = cg ? NULL : tree_get(ino);
 
-	if (!n) {
+	if (!n && !cg) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
 	/* The listing is taken at opendir so readdir offsets stay stable. */
-	struct open_file *of = open_file_new(n);
-	int r = tree_list(n, reader_of(req), &of->list);
+	struct open_file *of = open_file_new(n, ino);
+	struct cgfs_who who = who_of(req);
+	int r = cg ? cgfs_list(ino, &who, &of->list) : tree_list(n, reader_of(req), &of->list);
 	if (r < 0) {
 		open_file_free(of);
 		fuse_reply_err(req, -r);
@@ -514,9 +650,11 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	/* Opened under a predecessor: list afresh (offsets are positions in
 	 * the listing, which only changes with CPU hotplug or cpuset). */
-	struct node *n = tree_get(ino);
+	bool cg = cgfs_ino(ino);
+	struct node *n = cg ? NULL : tree_get(ino);
 	struct dir_list l = { NULL, 0 };
-	int r = n ? tree_list(n, reader_of(req), &l) : -ESTALE;
+	struct cgfs_who who = who_of(req);
+	int r = cg ? cgfs_list(ino, &who, &l) : n ? tree_list(n, reader_of(req), &l) : -ESTALE;
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
@@ -531,17 +669,17 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	fuse_reply_err(req, 0);
 }
 
+/* Extended attributes are not served (the cgroupfs view included). */
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 			size_t size, int flags)
 {
-	(void)ino, (void)name, (void)value, (void)size, (void)flags;
-	fuse_reply_err(req, EACCES);
+	(void)value, (void)size, (void)flags;
+	refuse(req, ino, name, EOPNOTSUPP);
 }
 
 static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
-	(void)ino, (void)name;
-	fuse_reply_err(req, EACCES);
+	refuse(req, ino, name, EOPNOTSUPP);
 }
 
 const struct fuse_lowlevel_ops cviewfs_ops = {
@@ -551,9 +689,10 @@ const struct fuse_lowlevel_ops cviewfs_ops = {
 	.setattr = op_setattr,
 	.readlink = op_readlink,
 	.mknod = op_mknod,
-	.mkdir = op_refuse_entry,
+	.forget = op_forget,
+	.mkdir = op_mkdir,
 	.unlink = op_unlink,
-	.rmdir = op_unlink,
+	.rmdir = op_rmdir,
 	.symlink = op_symlink,
 	.rename = op_rename,
 	.link = op_link,

@@ -1,4 +1,5 @@
 #include "fs/tree.h"
+#include "cgfs/cgfs.h"
 #include "fs/files.h"
 #include "host/host.h"
 #include "util/hash.h"
@@ -275,7 +276,8 @@ static struct node *make_interned_locked(struct node *dir, const char *name, enu
 }
 
 /* Journal lines are "<type> <cpu> <path>": type d, f or l for a host
- * directory, file or link, o for a cpuN/online file. */
+ * directory, file or link, o for a cpuN/online file, g for a node of the
+ * cgroupfs view (cgfs). */
 static void journal_append(const struct node *n)
 {
 	if (tree.journal_fd < 0)
@@ -300,6 +302,11 @@ static void journal_apply(char *line)
 	if (sscanf(line, "%c %d %n", &type, &cpu, &pos) != 2 || !pos)
 		return;
 	char *path = line + pos, *slash = strrchr(path, '/');
+	if (type == 'g') {
+		if (cgfs_enabled())
+			cgfs_learn(path);
+		return;
+	}
 	if (!slash || !strchr("dflo", type))
 		return;
 	*slash = '\0';
@@ -335,6 +342,27 @@ static void journal_replay_locked(void)
 	}
 	tree.journal_seen += (off_t)done; /* a torn last line is read again */
 	sb_free(&buf);
+}
+
+void tree_journal_note(const char *cgfs_path)
+{
+	if (tree.journal_fd < 0)
+		return;
+	char *line = xasprintf("g -1 %s\n", cgfs_path);
+	size_t len = strlen(line);
+	if (write(tree.journal_fd, line, len) != (ssize_t)len)
+		log_once("tree", "journal", "cannot append to the node journal: a successor may "
+			 "not know %s", cgfs_path);
+	free(line);
+}
+
+void tree_replay_journal(void)
+{
+	if (tree.journal_fd < 0)
+		return;
+	pthread_rwlock_wrlock(&tree.lock);
+	journal_replay_locked();
+	pthread_rwlock_unlock(&tree.lock);
 }
 
 void tree_set_journal(int fd)
@@ -554,6 +582,8 @@ int tree_list(struct node *dir, pid_t reader, struct dir_list *out)
 		struct node *k = dir->kids[i];
 		list_add(&ls, k->name, k->st_ino, k->kind == NODE_VFILE ? S_IFREG : S_IFDIR);
 	}
+	if (dir == tree.root && cgfs_enabled())
+		list_add(&ls, CGFS_TOP_NAME, cgfs_top_st_ino(), S_IFDIR);
 	if (!dir->vpath)
 		return 0;
 	if (dir == tree.cpu_dir)

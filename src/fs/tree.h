@@ -70,6 +70,11 @@ void tree_build(void);
  * `fd` (an append-only journal; -1 for none) and learns the ones already
  * there. */
 void tree_set_journal(int fd);
+/* Notes a node of the cgroupfs view (its path from the mount root) in the
+ * journal, and learns what other processes noted: cgfs keeps its own
+ * nodes, the journal is shared. */
+void tree_journal_note(const char *cgfs_path);
+void tree_replay_journal(void);
 void tree_destroy(void);
 /* NULL for an unknown inode. */
 struct node *tree_get(fuse_ino_t ino);

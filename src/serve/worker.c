@@ -1,4 +1,5 @@
 #include "serve/worker.h"
+#include "cgfs/cgfs.h"
 #include "cgroup/cgroup.h"
 #include "cgroup/kept.h"
 #include "config.h"
@@ -120,8 +121,11 @@ struct fuse_session *cviewfs_session_new(const char *prog, const struct options 
 
 	/* allow_other: containers run as other users. */
 	/* ro: nothing here is writable, and the kernel then skips the atime
-	 * invalidation that costs a GETATTR after every read. */
-	sb_puts(&mopts, "ro,allow_other,fsname=cviewfs,subtype=cviewfs");
+	 * invalidation that costs a GETATTR after every read. The cgroupfs
+	 * view is written to; default_permissions: the kernel then checks
+	 * modes and owners as cgroupfs itself would (cgfs checks again). */
+	sb_puts(&mopts, o->enable_cgroup ? "rw,default_permissions" : "ro");
+	sb_puts(&mopts, ",allow_other,fsname=cviewfs,subtype=cviewfs");
 	if (o->fuse_opts.len)
 		sb_printf(&mopts, ",%s", sb_str(&o->fuse_opts));
 	fuse_opt_add_arg(&args, prog);
@@ -278,10 +282,15 @@ int worker_main(const struct options *o, const char *prog, const struct handoff 
 		.loadavg = o->loadavg,
 	});
 	files_set_virtualization(h->virtualize);
+	struct fuse_session *se = NULL;
+	if (o->enable_cgroup && cgfs_setup(host()->cgroup, &err) < 0) {
+		log_err("%s", sb_str(&err));
+		goto out;
+	}
 	tree_build();
 	ops_set_generation(h->generation);
 
-	struct fuse_session *se = cviewfs_session_new(prog, o);
+	se = cviewfs_session_new(prog, o);
 	char fdpath[32];
 	snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", h->fuse_fd);
 	if (!se || fuse_session_mount(se, fdpath) != 0) {
@@ -328,6 +337,7 @@ out:
 	if (se)
 		fuse_session_destroy(se);
 	tree_destroy();
+	cgfs_teardown();
 	reader_fini();
 	kept_close_all();
 	cgroups_close(&cg);
