@@ -130,8 +130,10 @@ on_cleanup remove_sibling
 # /cgprobe LIMIT_FILE PARENT OWN SIBLING, run in a container: what is
 # mounted at /sys/fs/cgroup (the top mount's type/source, the number of
 # cviewfs mounts there and below), its directories, the memory limit file
-# at the container's cgroup path as the host names it, and whether the
-# parent of that cgroup lists the container's own cgroup and a sibling.
+# at the container's cgroup path as the host names it, whether the
+# parent of that cgroup lists the container's own cgroup and a sibling,
+# and whether root in the container can make a child cgroup there (with
+# its own limit file) and remove it.
 cat > "$TMP/rootfs/cgprobe" <<'CGPROBE'
 mi() { awk -v want="$1" '{for (i = 7; $i != "-"; i++) ; if ($5 ~ want) print $(i + 1) "/" $(i + 2)}' /proc/self/mountinfo; }
 echo "top=$(mi '^/sys/fs/cgroup$' | tail -1)"
@@ -142,6 +144,8 @@ own=hidden sib=hidden
 ls -a "$2" 2>/dev/null | grep -qxF "$3" && own=listed
 { ls -a "$2" 2>/dev/null | grep -qxF "$4" || [ -e "$2/$4" ]; } && sib=visible
 echo "own=$own sibling=$sib"
+sub=$(dirname "$1")/cvt-sub
+if mkdir "$sub" 2>/dev/null && [ -e "$sub/$(basename "$1")" ] && rmdir "$sub"; then echo mkdir=ok; else echo mkdir=failed; fi
 CGPROBE
 
 # cgview_paths NAME: sets CG_LIMIT, CG_PARENT_DIR, CG_OWN: the container's
@@ -200,6 +204,7 @@ cg_is_view() {
 	is "$(cgline limit "$TMP/$1.cg")" "$MEM_LIMIT" "$2: its own memory limit at $CG_LIMIT"
 	is "$(grep '^own=' "$TMP/$1.cg")" "own=listed sibling=hidden" \
 		"$2: $CG_PARENT_DIR lists its cgroup, not a sibling made on the host"
+	is "$(cgline mkdir "$TMP/$1.cg")" ok "$2: root in the container makes and removes a child cgroup"
 }
 
 start_cviewfs "$MNT"
