@@ -133,7 +133,7 @@ on_cleanup remove_sibling
 # at the container's cgroup path as the host names it, whether the
 # parent of that cgroup lists the container's own cgroup and a sibling,
 # and whether root in the container can make a child cgroup there (with
-# its own limit file) and remove it.
+# its cgroup.procs) and remove it.
 cat > "$TMP/rootfs/cgprobe" <<'CGPROBE'
 mi() { awk -v want="$1" '{for (i = 7; $i != "-"; i++) ; if ($5 ~ want) print $(i + 1) "/" $(i + 2)}' /proc/self/mountinfo; }
 echo "top=$(mi '^/sys/fs/cgroup$' | tail -1)"
@@ -145,7 +145,7 @@ ls -a "$2" 2>/dev/null | grep -qxF "$3" && own=listed
 { ls -a "$2" 2>/dev/null | grep -qxF "$4" || [ -e "$2/$4" ]; } && sib=visible
 echo "own=$own sibling=$sib"
 sub=$(dirname "$1")/cvt-sub
-if mkdir "$sub" 2>/dev/null && [ -e "$sub/$(basename "$1")" ] && rmdir "$sub"; then echo mkdir=ok; else echo mkdir=failed; fi
+if mkdir "$sub" 2>/dev/null && [ -e "$sub/cgroup.procs" ] && rmdir "$sub"; then echo mkdir=ok; else echo mkdir=failed; fi
 CGPROBE
 
 # cgview_paths NAME: sets CG_LIMIT, CG_PARENT_DIR, CG_OWN: the container's
