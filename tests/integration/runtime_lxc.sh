@@ -135,6 +135,7 @@ on_cleanup remove_sibling
 # and whether root in the container can make a child cgroup there (with
 # its cgroup.procs) and remove it.
 cat > "$TMP/rootfs/cgprobe" <<'CGPROBE'
+export LC_ALL=C
 mi() { awk -v want="$1" '{for (i = 7; $i != "-"; i++) ; if ($5 ~ want) print $(i + 1) "/" $(i + 2)}' /proc/self/mountinfo; }
 echo "top=$(mi '^/sys/fs/cgroup$' | tail -1)"
 echo "binds=$(mi '^/sys/fs/cgroup(/|$)' | grep -c '^fuse.cviewfs/')"
@@ -187,7 +188,7 @@ cg_is_lxcs() {
 # cg_is_view NAME WHAT: container NAME's /sys/fs/cgroup is the view.
 cg_is_view() {
 	local hier want_top want_dirs
-	hier=$(ls "$CGSRC" | tr '\n' ' ')
+	hier=$(LC_ALL=C ls "$CGSRC" | tr '\n' ' ')
 	cgprobe "$1"
 	if [ "$hier" = "unified " ]; then
 		# Pure v2: the view itself, whose root lists the first
