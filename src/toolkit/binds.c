@@ -196,7 +196,7 @@ static int bind_all(struct child *c, tk_error **err)
 	return r;
 }
 
-static int cgview(struct child *c, tk_error **err)
+static int cgview(struct child *c, const tk_error *trees_err, tk_error **err)
 {
 	tk_cgview_job j = {
 		.mode = c->mode,
@@ -206,6 +206,7 @@ static int cgview(struct child *c, tk_error **err)
 		.ours = c->ours,
 		.procfd = c->procfd,
 		.trees = c->cgtrees,
+		.trees_err = trees_err,
 		.res = &c->res,
 	};
 	return tk_cgview_apply(&j, err);
@@ -213,17 +214,19 @@ static int cgview(struct child *c, tk_error **err)
 
 static int child_work(struct child *c, tk_error **err)
 {
+	tk_error *cgerr = NULL;
+	int r = 0;
 	if (c->mode == TK_BIND && open_trees(c, err) < 0)
 		return -1;
-	if (c->mode == TK_BIND && tk_cgview_open_trees(c->served, c->cgtrees, err) < 0)
-		return -1;
-	if (enter(c, err) < 0)
-		return -1;
-	if (detach_all(c, err) < 0)
-		return -1;
-	if (c->mode == TK_BIND && bind_all(c, err) < 0)
-		return -1;
-	return cgview(c, err);
+	if (c->mode == TK_BIND)
+		tk_cgview_open_trees(c->served, c->cgtrees, &cgerr);
+	if (enter(c, err) < 0 || detach_all(c, err) < 0 ||
+	    (c->mode == TK_BIND && bind_all(c, err) < 0))
+		r = -1;
+	else
+		r = cgview(c, cgerr, err);
+	tk_error_free(&cgerr);
+	return r;
 }
 
 /* The child's report on the pipe: "OK removed added" or "ERR errnum msg". */

@@ -215,6 +215,8 @@ int tk_cgview_apply(const tk_cgview_job *j, tk_error **err)
 			       j->name, j->served->mountpoint);
 		return 0;
 	}
+	if (j->trees_err)
+		return tk_fail(err, 0, "cgroup view: %s", j->trees_err->msg);
 	if (mount_view(j, err) < 0)
 		return tk_wrap(err, "cgroup view");
 	return 0;

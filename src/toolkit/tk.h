@@ -151,11 +151,14 @@ typedef struct tk_cgview_job {
 	const tk_devset *ours;
 	int procfd;               /* the host's /proc */
 	int *trees;               /* TK_BIND: one per served->cgroups[i] */
+	const tk_error *trees_err; /* why they could not be opened, or NULL */
 	tk_bind_result *res;
 } tk_cgview_job;
 
 /* Detached clones of MOUNTPOINT/cgroup/H into TREES (served->ncg of them),
- * made while the mount point is reachable. */
+ * made while the mount point is reachable. A failure here matters only
+ * to a container that gets a view (tk_cgview_job.trees_err), never to the
+ * binds of the files. */
 int tk_cgview_open_trees(const tk_served *s, int *trees, tk_error **err);
 /* In a process that has entered the container's root: TK_BIND leaves a
  * view whose binds are all fresh alone, mounts a stale one afresh, and
