@@ -41,6 +41,10 @@ static struct {
 	bool enabled;
 	struct cgfs_hiers hs;
 	struct cgnode *by_ino[NODE_BUCKETS];
+	/* Ids already in the journal (open addressing, 0 is free): a node
+	 * forgotten and looked up again is not noted twice. */
+	fuse_ino_t *noted;
+	size_t noted_n, noted_cap;
 	time_t mount_time;
 } cg = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -132,10 +136,48 @@ static struct cgnode *node_ref(const char *path, uint64_t refs, bool *made)
 	return n;
 }
 
+/* Adds ino to the noted set; false if it was there. Called with the lock. */
+static bool noted_add_locked(fuse_ino_t ino)
+{
+	if (2 * (cg.noted_n + 1) > cg.noted_cap) {
+		size_t old_cap = cg.noted_cap;
+		fuse_ino_t *old = cg.noted;
+		cg.noted_cap = old_cap ? old_cap * 2 : 256;
+		cg.noted = xcalloc(cg.noted_cap, sizeof(*cg.noted));
+		cg.noted_n = 0;
+		for (size_t i = 0; i < old_cap; i++)
+			if (old[i])
+				noted_add_locked(old[i]);
+		free(old);
+	}
+	size_t i = ino % cg.noted_cap;
+	for (; cg.noted[i]; i = (i + 1) % cg.noted_cap)
+		if (cg.noted[i] == ino)
+			return false;
+	cg.noted[i] = ino;
+	cg.noted_n++;
+	return true;
+}
+
+/* Notes the node at path in the journal the first time this process (or
+ * the journal itself) knows it. */
+static void note(fuse_ino_t ino, const char *path)
+{
+	pthread_mutex_lock(&cg.lock);
+	bool first = noted_add_locked(ino);
+	pthread_mutex_unlock(&cg.lock);
+	if (first)
+		tree_journal_note(path);
+}
+
 void cgfs_learn(const char *path)
 {
 	bool made;
-	node_ref(path, NLOOKUP_UNKNOWN, &made);
+	if (node_ref(path, NLOOKUP_UNKNOWN, &made)) {
+		pthread_mutex_lock(&cg.lock);
+		noted_add_locked(ino_of(path));
+		pthread_mutex_unlock(&cg.lock);
+	}
 }
 
 void cgfs_forget(fuse_ino_t ino, uint64_t nlookup)
@@ -324,30 +366,27 @@ static char *child_path(const char *dir, const char *name)
 	return xasprintf("%s/%s", dir, name);
 }
 
+/* The entry for path as who sees it; only an entry that exists for who
+ * becomes a node (a miss costs no node and no journal line). */
 static int entry_of(const char *path, const struct cgfs_who *who, struct fuse_entry_param *e)
 {
-	bool made;
-	struct cgnode *n = node_ref(path, 1, &made);
-	if (!n)
-		return -EIO;
-	fuse_ino_t ino = n->ino;
-	if (made)
-		tree_journal_note(path);
-	struct noderef r;
+	struct noderef r = { .path = (char *)path };
 	struct place p;
+	fuse_ino_t ino = ino_of(path);
 	memset(e, 0, sizeof(*e));
-	int err = node_get(ino, &r);
-	if (err == 0) {
-		err = place_of(&r, who, &p);
-		if (err == 0)
-			err = stat_node(ino, &r, &p, &e->attr);
-		place_free(&p);
-		free(r.path);
-	}
-	if (err < 0) {
-		cgfs_forget(ino, 1);
+	if (!split_path(path, &r.hier, &r.sub))
+		return -ENOENT;
+	int err = place_of(&r, who, &p);
+	if (err == 0)
+		err = stat_node(ino, &r, &p, &e->attr);
+	place_free(&p);
+	if (err < 0)
 		return err;
-	}
+	bool made;
+	if (!node_ref(path, 1, &made))
+		return -EIO;
+	if (made)
+		note(ino, path);
 	e->ino = ino;
 	e->generation = 1;
 	/* What a path shows depends on who asks: the kernel keeps nothing. */
@@ -978,6 +1017,14 @@ int cgfs_setup(const char *cgroup_root, struct strbuf *err)
 		log_info("--enable-cgroup: no cgroup hierarchy is mounted at or under %s; "
 			 "cgroup/ is empty", cgroup_root);
 	cg.mount_time = time(NULL);
+	/* The view's own directories have ids every serving process knows
+	 * without the journal (the LXC hook binds them into containers). */
+	cgfs_learn(CGFS_TOP_NAME);
+	for (size_t i = 0; i < cg.hs.n; i++) {
+		char *path = child_path(CGFS_TOP_NAME, cg.hs.h[i].name);
+		cgfs_learn(path);
+		free(path);
+	}
 	cg.enabled = true;
 out:
 	sb_free(&mountinfo);
@@ -1001,6 +1048,9 @@ void cgfs_teardown(void)
 		}
 		cg.by_ino[b] = NULL;
 	}
+	free(cg.noted);
+	cg.noted = NULL;
+	cg.noted_n = cg.noted_cap = 0;
 	cg.enabled = false;
 }
 

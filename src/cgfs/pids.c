@@ -80,6 +80,9 @@ int cgfs_pidns_of(pid_t pid, struct cgfs_pidns *out)
 
 pid_t cgfs_pid_in(pid_t tid, const struct cgfs_pidns *ns)
 {
+	/* The daemon's own namespace numbers every task it is shown. */
+	if (ns->level == 0)
+		return tid;
 	struct strbuf status = STRBUF_INIT;
 	pid_t *nspid = NULL, shown = 0;
 	size_t n = read_status(tid, &status) == 0 ? cgfs_status_nspids(sb_str(&status), &nspid) : 0;

@@ -6,7 +6,9 @@
  * resolve inside the container. The daemon's files are taken along as
  * detached mount trees (open_tree(OPEN_TREE_CLONE)) opened before entering:
  * unlike a classic bind, they can be attached in a namespace where the
- * daemon's mount point is not visible, e.g. a container after pivot_root. */
+ * daemon's mount point is not visible, e.g. a container after pivot_root.
+ * The legacy cgroup view over /sys/fs/cgroup is cgview.c's, done in the
+ * same helper after the files. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -28,6 +30,7 @@ struct child {
 	const tk_devset *ours;
 	int procfd; /* the host's /proc: still valid inside the container */
 	int *trees; /* one detached mount per served file, -1 if none */
+	int *cgtrees; /* one per hierarchy of the cgroup view, -1 if none */
 	tk_bind_result res;
 };
 
@@ -193,17 +196,37 @@ static int bind_all(struct child *c, tk_error **err)
 	return r;
 }
 
+static int cgview(struct child *c, const tk_error *trees_err, tk_error **err)
+{
+	tk_cgview_job j = {
+		.mode = c->mode,
+		.wanted = c->t->cgroup_view,
+		.name = c->t->name,
+		.served = c->served,
+		.ours = c->ours,
+		.procfd = c->procfd,
+		.trees = c->cgtrees,
+		.trees_err = trees_err,
+		.res = &c->res,
+	};
+	return tk_cgview_apply(&j, err);
+}
+
 static int child_work(struct child *c, tk_error **err)
 {
+	tk_error *cgerr = NULL;
+	int r = 0;
 	if (c->mode == TK_BIND && open_trees(c, err) < 0)
 		return -1;
-	if (enter(c, err) < 0)
-		return -1;
-	if (detach_all(c, err) < 0)
-		return -1;
-	if (c->mode == TK_BIND && bind_all(c, err) < 0)
-		return -1;
-	return 0;
+	if (c->mode == TK_BIND)
+		tk_cgview_open_trees(c->served, c->cgtrees, &cgerr);
+	if (enter(c, err) < 0 || detach_all(c, err) < 0 ||
+	    (c->mode == TK_BIND && bind_all(c, err) < 0))
+		r = -1;
+	else
+		r = cgview(c, cgerr, err);
+	tk_error_free(&cgerr);
+	return r;
 }
 
 /* The child's report on the pipe: "OK removed added" or "ERR errnum msg". */
@@ -237,12 +260,18 @@ int tk_binds_apply(const tk_target *t, tk_bind_mode mode, const tk_served *serve
 {
 	memset(res, 0, sizeof(*res));
 	struct child c = {.t = t, .mode = mode, .served = served, .ours = ours, .procfd = -1};
-	size_t n = served ? served->n : 0;
+	size_t n = served ? served->n : 0, ncg = served ? served->ncg : 0;
 	c.trees = malloc((n ? n : 1) * sizeof(int));
-	if (!c.trees)
+	c.cgtrees = malloc((ncg ? ncg : 1) * sizeof(int));
+	if (!c.trees || !c.cgtrees) {
+		free(c.trees);
+		free(c.cgtrees);
 		return tk_fail(err, ENOMEM, "binds");
+	}
 	for (size_t i = 0; i < n; i++)
 		c.trees[i] = -1;
+	for (size_t i = 0; i < ncg; i++)
+		c.cgtrees[i] = -1;
 	int pfd[2] = {-1, -1};
 	c.procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c.procfd < 0 || pipe2(pfd, O_CLOEXEC) < 0) {
@@ -250,6 +279,7 @@ int tk_binds_apply(const tk_target *t, tk_bind_mode mode, const tk_served *serve
 		if (c.procfd >= 0)
 			close(c.procfd);
 		free(c.trees);
+		free(c.cgtrees);
 		return r;
 	}
 	fflush(stderr);
@@ -262,6 +292,7 @@ int tk_binds_apply(const tk_target *t, tk_bind_mode mode, const tk_served *serve
 	close(pfd[1]);
 	close(c.procfd);
 	free(c.trees);
+	free(c.cgtrees);
 	if (pid < 0) {
 		close(pfd[0]);
 		return tk_fail(err, errno, "fork");

@@ -121,7 +121,18 @@ static pid_t host_ppid(void)
 	return (pid_t)ppid;
 }
 
-int cmd_lxc_mount(const tk_config *cfg, const char *rootfs)
+/* What a hook that wants the cgroup view can have: none when the daemon
+ * serves none (one line in the log, the container keeps its own). */
+static bool cgroup_view_served(const tk_served *served, const char *name)
+{
+	if (served->ncg > 0)
+		return true;
+	tk_log("container %s keeps its own /sys/fs/cgroup: cviewfs at %s serves no cgroup view "
+	       "(start it with --enable-cgroup)", name, served->mountpoint);
+	return false;
+}
+
+int cmd_lxc_mount(const tk_config *cfg, const char *rootfs, bool cgroup)
 {
 	const char *name = getenv("LXC_NAME");
 	if (!rootfs)
@@ -139,11 +150,13 @@ int cmd_lxc_mount(const tk_config *cfg, const char *rootfs)
 	tk_served served;
 	tk_devset ours;
 	if (open_daemon(cfg, &served, &ours, &err) < 0) {
-		tk_wrap(&err, "container %s starts without cviewfs", name);
+		tk_wrap(&err, "container %s starts without cviewfs%s", name,
+			cgroup ? " (and with its own /sys/fs/cgroup)" : "");
 		tk_error_report(&err);
 		return 0;
 	}
-	tk_target t = {.pid = 0, .rootfs = (char *)rootfs, .name = name};
+	tk_target t = {.pid = 0, .rootfs = (char *)rootfs, .name = name,
+		       .cgroup_view = cgroup && cgroup_view_served(&served, name)};
 	tk_bind_result res;
 	int r = tk_binds_apply(&t, TK_BIND, &served, &ours, &res, &err);
 	tk_served_free(&served);

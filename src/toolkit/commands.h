@@ -3,7 +3,7 @@
 #include "tk.h"
 
 int cmd_hook(const tk_config *cfg);
-int cmd_lxc_mount(const tk_config *cfg, const char *rootfs);
+int cmd_lxc_mount(const tk_config *cfg, const char *rootfs, bool cgroup);
 int cmd_lxc_stop(const tk_config *cfg);
 int cmd_remount(const tk_config *cfg, const char *id);
 int cmd_umount(const tk_config *cfg, const char *id);

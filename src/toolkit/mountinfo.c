@@ -1,7 +1,8 @@
 /* /proc/PID/mountinfo: which mounts a process sees, and which of them are
  * cviewfs's. Lines are
  *   ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER
- * with spaces, tabs, newlines and backslashes in paths written as \ooo. */
+ * with spaces, tabs, newlines and backslashes in paths (and the source)
+ * written as \ooo. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ static void mount_clear(tk_mount *m)
 	free(m->root);
 	free(m->mountpoint);
 	free(m->fstype);
+	free(m->source);
 }
 
 /* One line into M; false when it is not a well-formed mountinfo line. */
@@ -41,10 +43,11 @@ static bool parse_line(char *line, tk_mount *m)
 		if (!f[i])
 			return false;
 	}
-	char *fstype = NULL, *tok;
+	char *fstype = NULL, *source = NULL, *tok;
 	while ((tok = strtok_r(NULL, " ", &save))) {
 		if (strcmp(tok, "-") == 0) {
 			fstype = strtok_r(NULL, " ", &save);
+			source = fstype ? strtok_r(NULL, " ", &save) : NULL;
 			break;
 		}
 		if (strncmp(tok, "shared:", 7) == 0)
@@ -57,10 +60,13 @@ static bool parse_line(char *line, tk_mount *m)
 		return false;
 	unescape(f[3]);
 	unescape(f[4]);
+	if (source)
+		unescape(source);
 	m->root = strdup(f[3]);
 	m->mountpoint = strdup(f[4]);
 	m->fstype = strdup(fstype);
-	if (!m->root || !m->mountpoint || !m->fstype) {
+	m->source = strdup(source ? source : "");
+	if (!m->root || !m->mountpoint || !m->fstype || !m->source) {
 		mount_clear(m);
 		return false;
 	}

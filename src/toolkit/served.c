@@ -61,6 +61,51 @@ static int list_files(tk_served *s, const char *rel, tk_error **err)
 	return r;
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int add_cgroup(tk_served *s, const char *name, tk_error **err)
+{
+	char **nv = realloc(s->cgroups, (s->ncg + 1) * sizeof(*nv));
+	if (nv)
+		s->cgroups = nv;
+	char *copy = strdup(name);
+	if (!nv || !copy) {
+		free(copy);
+		return tk_fail(err, ENOMEM, "list cgroup");
+	}
+	s->cgroups[s->ncg++] = copy;
+	return 0;
+}
+
+/* The directories in MOUNTPOINT/cgroup: the hierarchies of the legacy
+ * cgroupfs view, there only when the daemon runs with --enable-cgroup. */
+static int list_cgroups(tk_served *s, tk_error **err)
+{
+	char *path = tk_strdup_printf("%s/cgroup", s->mountpoint);
+	DIR *d = path ? opendir(path) : NULL;
+	int e = path ? errno : ENOMEM;
+	free(path);
+	if (!d)
+		return e == ENOENT ? 0 : tk_fail(err, e, "list cgroup");
+	int r = 0;
+	struct dirent *de;
+	struct stat st;
+	while (r == 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode))
+			r = add_cgroup(s, de->d_name, err);
+	}
+	closedir(d);
+	if (r == 0 && s->ncg > 1)
+		qsort(s->cgroups, s->ncg, sizeof(*s->cgroups), cmp_names);
+	return r;
+}
+
 /* The topmost mount at MOUNTPOINT in our namespace, if it is cviewfs's. */
 static int find_mount(const char *mountpoint, tk_mount *found, bool *is_cviewfs,
 		      tk_error **err)
@@ -130,6 +175,8 @@ int tk_served_open(const char *mountpoint, tk_served *out, tk_error **err)
 	free(cpu);
 	if (have_cpu && add_file(out, "sys/devices/system/cpu", true, err) < 0)
 		goto fail;
+	if (list_cgroups(out, err) < 0)
+		goto fail;
 	return 0;
 fail:
 	tk_served_free(out);
@@ -142,6 +189,9 @@ void tk_served_free(tk_served *s)
 		free(s->files[i]);
 	free(s->files);
 	free(s->is_dir);
+	for (size_t i = 0; i < s->ncg; i++)
+		free(s->cgroups[i]);
+	free(s->cgroups);
 	free(s->mountpoint);
 	memset(s, 0, sizeof(*s));
 }

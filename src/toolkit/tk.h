@@ -53,6 +53,7 @@ typedef struct tk_mount {
 	char *root;       /* path inside the mounted filesystem */
 	char *mountpoint; /* relative to the reading process's root */
 	char *fstype;
+	char *source; /* "" when the line has none */
 	bool shared; /* in a peer group (optional field shared:N) */
 } tk_mount;
 
@@ -99,6 +100,11 @@ typedef struct tk_served {
 	char **files;           /* what to bind: "proc/meminfo", ..., "sys/devices/system/cpu" */
 	bool *is_dir;
 	size_t n;
+	/* The legacy cgroupfs view (cviewfs --enable-cgroup): the hierarchies
+	 * in MOUNTPOINT/cgroup ("cpu,cpuacct", "memory", "systemd", "unified"),
+	 * sorted; none when the daemon serves no such directory. */
+	char **cgroups;
+	size_t ncg;
 } tk_served;
 
 /* Finds a live, serving cviewfs at MOUNTPOINT (one real read) and lists
@@ -115,6 +121,8 @@ typedef struct tk_target {
 	pid_t pid;      /* a process in the container's mount namespace; 0: this process */
 	char *rootfs;   /* the rootfs as that process sees it before pivot_root, or NULL */
 	const char *name; /* for messages */
+	bool cgroup_view; /* TK_BIND: mount SERVED's legacy cgroupfs view over the
+			     container's /sys/fs/cgroup where it has none */
 } tk_target;
 
 typedef struct tk_bind_result {
@@ -123,10 +131,40 @@ typedef struct tk_bind_result {
 } tk_bind_result;
 
 /* TK_BIND: detach the container's stale cviewfs binds and bind every file
- * of SERVED that exists in it and is not bound fresh already.
- * TK_UNBIND: detach all its cviewfs binds (SERVED may be NULL). */
+ * of SERVED that exists in it and is not bound fresh already; a cgroup
+ * view (see below) with a stale bind is mounted afresh, one is added if
+ * T asks for it.
+ * TK_UNBIND: detach all its cviewfs binds and its cgroup view (SERVED may
+ * be NULL). */
 int tk_binds_apply(const tk_target *t, tk_bind_mode mode, const tk_served *served,
 		   const tk_devset *ours, tk_bind_result *res, tk_error **err);
+
+/* ---- the legacy cgroupfs view in a container (cgview.c) ----
+ * Over the container's /sys/fs/cgroup: MOUNTPOINT/cgroup/unified alone when
+ * that is the daemon's only hierarchy (a pure cgroup v2 host), else a tmpfs
+ * (source "cviewfs") with one bind of MOUNTPOINT/cgroup/H per hierarchy H. */
+typedef struct tk_cgview_job {
+	tk_bind_mode mode;
+	bool wanted;              /* TK_BIND: mount a view where there is none */
+	const char *name;         /* the container, for messages */
+	const tk_served *served;  /* NULL in TK_UNBIND */
+	const tk_devset *ours;
+	int procfd;               /* the host's /proc */
+	int *trees;               /* TK_BIND: one per served->cgroups[i] */
+	const tk_error *trees_err; /* why they could not be opened, or NULL */
+	tk_bind_result *res;
+} tk_cgview_job;
+
+/* Detached clones of MOUNTPOINT/cgroup/H into TREES (served->ncg of them),
+ * made while the mount point is reachable. A failure here matters only
+ * to a container that gets a view (tk_cgview_job.trees_err), never to the
+ * binds of the files. */
+int tk_cgview_open_trees(const tk_served *s, int *trees, tk_error **err);
+/* In a process that has entered the container's root: TK_BIND leaves a
+ * view whose binds are all fresh alone, mounts a stale one afresh, and
+ * mounts one where there is none if J->wanted; TK_UNBIND detaches it. A
+ * failed mount leaves nothing of the view behind. */
+int tk_cgview_apply(const tk_cgview_job *j, tk_error **err);
 
 /* ---- containers (discover.c) ---- */
 typedef struct tk_container {

@@ -25,7 +25,11 @@ static const char usage[] =
 	"  check [--wait SECONDS]    exit 0 when cviewfs is mounted and serving (one real read)\n"
 	"  prestart                  make the mount point a shared mount of its own, before the\n"
 	"                            daemon starts, for containers that bind the whole directory\n"
-	"  lxc-mount, lxc-stop       LXC's mount and post-stop hooks (use the installed scripts)\n"
+	"  lxc-mount [--cgroup], lxc-stop\n"
+	"                            LXC's mount and post-stop hooks (use the installed scripts);\n"
+	"                            --cgroup: also cviewfs's cgroup view (--enable-cgroup) over\n"
+	"                            the container's /sys/fs/cgroup, for hosts without cgroup\n"
+	"                            namespaces\n"
 	"\n"
 	"options:\n"
 	"  -m, --mountpoint DIR      where cviewfs is mounted (default $CVIEWFS_MOUNTPOINT or\n"
@@ -48,6 +52,7 @@ struct args {
 	bool all;
 	const char *id;
 	const char *rootfs;
+	bool cgroup;
 	double wait_s;
 	const char *command;
 };
@@ -61,7 +66,7 @@ static const char *env_or(const char *name, const char *fallback)
 /* Options may come before or after the command (getopt permutes). */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_STATE = 256, O_ROOT, O_LXC, O_ALL, O_ID, O_WAIT, O_ROOTFS };
+	enum { O_STATE = 256, O_ROOT, O_LXC, O_ALL, O_ID, O_WAIT, O_ROOTFS, O_CGROUP };
 	static const struct option opts[] = {
 		{"mountpoint", required_argument, NULL, 'm'},
 		{"state-dir", required_argument, NULL, O_STATE},
@@ -71,6 +76,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"container-id", required_argument, NULL, O_ID},
 		{"wait", required_argument, NULL, O_WAIT},
 		{"rootfs", required_argument, NULL, O_ROOTFS},
+		{"cgroup", no_argument, NULL, O_CGROUP},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'v'},
 		{NULL, 0, NULL, 0},
@@ -87,6 +93,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_ALL: a->all = true; break;
 		case O_ID: a->id = optarg; break;
 		case O_ROOTFS: a->rootfs = optarg; break;
+		case O_CGROUP: a->cgroup = true; break;
 		case O_ROOT:
 			if (a->nroots == MAX_ROOTS) {
 				fprintf(stderr, "cviewfs-toolkit: at most %d --runtime-root\n", MAX_ROOTS);
@@ -132,6 +139,10 @@ int main(int argc, char **argv)
 	if (r)
 		return r;
 	const char *cmd = a.command;
+	if (a.cgroup && strcmp(cmd, "lxc-mount") != 0) {
+		fprintf(stderr, "cviewfs-toolkit: --cgroup is an option of lxc-mount only\n");
+		return 2;
+	}
 	if (strcmp(cmd, "hook") == 0 || strncmp(cmd, "lxc-", 4) == 0) {
 		tk_log_to_syslog = true;
 		openlog("cviewfs-toolkit", LOG_PID, LOG_DAEMON);
@@ -147,7 +158,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "prestart") == 0)
 		return cmd_prestart(&a.cfg);
 	if (strcmp(cmd, "lxc-mount") == 0)
-		return cmd_lxc_mount(&a.cfg, a.rootfs);
+		return cmd_lxc_mount(&a.cfg, a.rootfs, a.cgroup);
 	if (strcmp(cmd, "lxc-stop") == 0)
 		return cmd_lxc_stop(&a.cfg);
 	fprintf(stderr, "cviewfs-toolkit: unknown command '%s'\n%s", cmd, usage);

@@ -25,8 +25,6 @@ run -f "$TMP/file"
 ok "$([ $RC != 0 ] && echo "$OUT" | grep -q 'not a directory' && echo 1)" "mountpoint is a file: clear error ($OUT)"
 run --bogus "$TMP"
 ok "$([ $RC != 0 ] && echo "$OUT" | grep -q 'unknown option --bogus' && echo 1)" "unknown option: clear error ($OUT)"
-run -f --enable-cgroup "$TMP"
-ok "$([ $RC != 0 ] && echo "$OUT" | grep -q 'not supported' && echo 1)" "--enable-cgroup is refused with a message ($OUT)"
 run -f --view-from=somebody "$TMP"
 ok "$([ $RC != 0 ] && echo "$OUT" | grep -q "'init' or 'reader'" && echo 1)" "a bad --view-from value is refused"
 
@@ -52,6 +50,8 @@ start_cviewfs "$MNT" -s --enable-pidfd -u -z
 ok "$(mounted "$MNT" && echo 1)" "-s, --enable-pidfd, -u and -z are accepted"
 ok "$(grep " $MNT " /proc/mounts | grep -q 'fuse.cviewfs ro,' && echo 1)" "mounted read-only as fuse.cviewfs"
 is "$(cat "$MNT.pid")" "$CVIEWFS_PID" "the pid file holds the daemon's pid"
+ok "$([ ! -e "$MNT/cgroup" ] && ! ls "$MNT" | grep -qx cgroup && echo 1)" "without --enable-cgroup there is no cgroup directory"
+
 
 mkdir -p "$TMP/other"
 run -f -p "$MNT.pid" "$TMP/other"
@@ -132,5 +132,13 @@ if mounted "$TMP/other"; then
 else
 	skip "cannot make a foreign FUSE mount here"
 fi
+
+# --enable-cgroup: the cgroupfs view is there, and the mount takes writes
+# (tests/integration/cgroupfs.sh tests the view itself).
+CGM=$TMP/cgmnt
+start_cviewfs "$CGM" --enable-cgroup
+ok "$(ls "$CGM" | grep -qx cgroup && [ -n "$(ls "$CGM/cgroup")" ] && echo 1)" "--enable-cgroup serves a cgroup directory with the host's hierarchies ($(ls "$CGM/cgroup" | tr '\n' ' '))"
+ok "$(grep " $CGM " /proc/mounts | grep -q 'fuse.cviewfs rw,' && grep " $CGM " /proc/mounts | grep -q default_permissions && echo 1)" "--enable-cgroup mounts read-write with default_permissions"
+ok "$(! sh -c "echo x > '$CGM/proc/meminfo'" 2>/dev/null && echo 1)" "the proc files still refuse writes"
 
 done_testing
