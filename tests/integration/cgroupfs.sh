@@ -233,14 +233,31 @@ memcg() {
 }
 # nspid HOSTPID: the last number of its NSpid (its pid in its own namespace).
 nspid() { awk '$1 == "NSpid:" { print $NF }' "/proc/$1/status"; }
-# wait_ready FILE: until a probe writing FILE says "ready" (60 s at most).
+# wait_ready FILE [WORD]: until a probe writing FILE says "ready" (or
+# WORD), 60 s at most.
 wait_ready() {
 	local i line
 	for i in $(seq 300); do
-		while read -r line; do [ "$line" = ready ] && return 0; done < "$1"
+		while read -r line; do [ "$line" = "${2:-ready}" ] && return 0; done < "$1"
 		sleep 0.2
 	done
-	bail "the probe writing $1 did not get ready"
+	bail "the probe writing $1 did not say ${2:-ready}"
+}
+# kill_serving: SIGKILL to cviewfs's serving process (the child of the
+# supervisor we started); waits until a successor serves.
+kill_serving() {
+	local old new i
+	old=$(cat "/proc/$CVIEWFS_PID/task/$CVIEWFS_PID/children")
+	old=${old% }
+	case $old in ''|*' '*) return 1 ;; esac
+	kill -KILL "$old" || return 1
+	for i in $(seq 150); do
+		new=$(cat "/proc/$CVIEWFS_PID/task/$CVIEWFS_PID/children")
+		new=${new% }
+		[ -n "$new" ] && [ "$new" != "$old" ] && head -c1 "$VMNT/proc/meminfo" > /dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
 }
 # ns_child PID: the pid of PID's child that runs in a pid namespace below
 # the host's (the command nsenter or unshare started).
@@ -375,6 +392,9 @@ for line in sys.stdin:
             os.chdir(path)
         elif op == 'ready':
             print('ready', flush=True)
+            continue
+        elif op == 'say':
+            print(w[2], flush=True)
             continue
         elif op == 'wait':
             with open(path) as f:
@@ -627,6 +647,15 @@ check_layout() {
 	check_is "$got" "" "in A, no pid list shows A's init under its host pid ${INIT[a]}"
 	check_is "$(in_a cat "$V/$MEMH$(cgp a "$MEMH")/$(memfile)")" "${LIMIT[a]}" \
 		"in A, its own memory limit reads as set (${LIMIT[a]})"
+	# A reader in a pid namespace nested in A (its init in A's cgroup)
+	# sees A's cgroup, but in its task lists only the tasks of its own
+	# namespace, as it numbers them: its init as 1, once.
+	got=$(in_a unshare --pid --fork --mount-proc sh -c '
+		list=$(cat "$1"); n=$(ls /proc | grep -c "^[0-9][0-9]*$")
+		echo "$list" | grep -qx 1 && [ "$(echo "$list" | sort | uniq -d)" = "" ] &&
+			[ "$(echo "$list" | wc -l)" -le "$n" ] && echo fine ||
+			echo "listed: $(echo $list), tasks of the namespace now: $n"' sh "$V/$MEMH$(cgp a "$MEMH")$sub/cgroup.procs")
+	check_is "$got" fine "in a pid namespace nested in A, A's cgroup.procs lists only that namespace's tasks (its init as 1, no duplicate)"
 }
 
 # The path shapes by which A names a path REL of hierarchy H (REL is
@@ -1029,9 +1058,35 @@ check_function() {
 # where A's were (rename on v1 hierarchies, remove and recreate on
 # cgroup2). Through the old handles and the old paths A must reach nothing
 # of B's.
+# stale_ops KIND: the operations through A's old handles and paths.
+stale_ops() {
+	local h k kv s d
+	for h in $HIERS; do
+		k=$(knob "$h") kv=$(knob_val "$h")
+		for s in fd cwd abs mount; do
+			case $s in
+			fd) d=@h-$h ;;
+			cwd) [ "$h" = "$MEMH" ] || continue; d=. ;;
+			abs) d=$V/$h$(cgp a "$h") ;;
+			mount) d=$VMNT/cgroup/$h$(cgp a "$h") ;;
+			esac
+			L() { echo "$1|$2|$s|$h $2 ${*:3}"; }
+			L $1 stat "$d/$k"; L $1 read "$d/$k"; L $1 read "$d/cgroup.procs"; L $1 readdir "$d"
+			L $1 write "$d/$k" "$kv"; L $1 writepid "$d/cgroup.procs"
+			L $1 mkdir "$d/$NEW-new"; L $1 rmdir "$d/kid"; L $1 rename "$d/kid" "$d/$NEW-ren"
+			L $1 chmod "$d/$k" 600; L $1 chown "$d/$k" 4242:4242; L $1 setxattr "$d/$k"
+			L $1 create "$d/$NEW-file"; L $1 symlink "$d/$NEW-sl" x
+		done
+		# Files A opened before: writes must not reach B's.
+		echo "$1|writefd|openfile|$h writefd fw-$h $kv"
+		echo "$1|writepidfd|openfile|$h writepidfd fp-$h"
+	done
+	echo "readfd-$1 readfd fr"
+}
+
 check_stale() {
 	local res=$TMP/stale.$IMPL cmds=$TMP/stale-cmds h s d f kv k p fifo=$TMP/go.$IMPL i
-	mkfifo "$fifo"
+	mkfifo "$fifo" "$fifo.2"
 	CN[a2]=cv-a2
 	LIMIT[a2]=${LIMIT[a]}
 	mkctr a2 || bail "cannot make A's new cgroups"
@@ -1046,27 +1101,14 @@ check_stale() {
 		echo "fr openr $V/$MEMH$(cgp a "$MEMH")/$(memfile)"
 		echo "- ready"
 		echo "- wait $fifo"
-		for h in $HIERS; do
-			k=$(knob "$h") kv=$(knob_val "$h")
-			for s in fd cwd abs mount; do
-				case $s in
-				fd) d=@h-$h ;;
-				cwd) [ "$h" = "$MEMH" ] || continue; d=. ;;
-				abs) d=$V/$h$(cgp a "$h") ;;
-				mount) d=$VMNT/cgroup/$h$(cgp a "$h") ;;
-				esac
-				L() { echo "stale|$2|$s|$h $2 ${*:3}"; }
-				L x stat "$d/$k"; L x read "$d/$k"; L x read "$d/cgroup.procs"; L x readdir "$d"
-				L x write "$d/$k" "$kv"; L x writepid "$d/cgroup.procs"
-				L x mkdir "$d/$NEW-new"; L x rmdir "$d/kid"; L x rename "$d/kid" "$d/$NEW-ren"
-				L x chmod "$d/$k" 600; L x chown "$d/$k" 4242:4242; L x setxattr "$d/$k"
-				L x create "$d/$NEW-file"; L x symlink "$d/$NEW-sl" x
-			done
-			# Files A opened before: writes must not reach B's.
-			echo "stale|writefd|openfile|$h writefd fw-$h $(knob_val "$h")"
-			echo "stale|writepidfd|openfile|$h writepidfd fp-$h"
-		done
-		echo "readfd readfd fr"
+		stale_ops stale
+		# Once more after the serving process died: its successor
+		# opens nodes and files anew.
+		if [ "$IMPL" = cviewfs ]; then
+			echo "- say ready2"
+			echo "- wait $fifo.2"
+			stale_ops crash
+		fi
 	} > "$cmds"
 	probe_in a < "$cmds" > "$res" &
 	p=$!
@@ -1102,32 +1144,48 @@ check_stale() {
 		fi
 	done
 	CN[b]=${CN[a]} CN[a]=${CN[a2]}
-	local before=$(snapshot)
+	local before=$(snapshot) kinds=stale
 	echo go > "$fifo"
+	if [ "$IMPL" = cviewfs ]; then
+		kinds="stale crash"
+		wait_ready "$res" ready2
+		kill_serving
+		check "$([ $? = 0 ] && echo 1)" "the serving process was killed (SIGKILL) and a successor serves"
+		echo go > "$fifo.2"
+	fi
 	wait $p
 	local after=$(snapshot)
-	check_is "$(grep -c '^stale' "$res")" "$(grep -c '^stale' "$cmds")" "the probe ran every operation through the old handles"
-	judge "$res" stale stat "through old handles and old paths now B's, stat"
-	judge "$res" stale read "through old handles and old paths now B's, reading"
-	judge "$res" stale readdir "through old handles and old paths now B's, listing"
-	judge "$res" stale write "through old handles and old paths now B's, writing a limit"
-	judge "$res" stale writepid "through old handles and old paths now B's, writing its pid into cgroup.procs"
-	judge "$res" stale mkdir "through old handles and old paths now B's, mkdir"
-	judge "$res" stale rmdir "through old handles and old paths now B's, rmdir of B's child"
-	judge "$res" stale rename "through old handles and old paths now B's, rename of B's child"
-	judge "$res" stale chmod "through old handles and old paths now B's, chmod"
-	judge "$res" stale chown "through old handles and old paths now B's, chown"
-	judge "$res" stale setxattr "through old handles and old paths now B's, setxattr"
-	judge "$res" stale create "through old handles and old paths now B's, creating a file"
-	judge "$res" stale symlink "through old handles and old paths now B's, a symlink"
-	judge "$res" stale writefd "writing a limit through a file A opened before (its own, now removed)" any
-	judge "$res" stale writepidfd "writing its pid through a cgroup.procs A opened before (its own, now removed)" any
+	check_is "$(grep -cE '^(stale|crash)\|' "$res")" "$(grep -cE '^(stale|crash)\|' "$cmds")" "the probe ran every operation through the old handles"
+	local kind w
+	for kind in $kinds; do
+		w="through old handles and old paths now B's"
+		[ $kind = crash ] && w="after the serving process was replaced, $w"
+		judge "$res" $kind stat "$w, stat"
+		judge "$res" $kind read "$w, reading"
+		judge "$res" $kind readdir "$w, listing"
+		judge "$res" $kind write "$w, writing a limit"
+		judge "$res" $kind writepid "$w, writing its pid into cgroup.procs"
+		judge "$res" $kind mkdir "$w, mkdir"
+		judge "$res" $kind rmdir "$w, rmdir of B's child"
+		judge "$res" $kind rename "$w, rename of B's child"
+		judge "$res" $kind chmod "$w, chmod"
+		judge "$res" $kind chown "$w, chown"
+		judge "$res" $kind setxattr "$w, setxattr"
+		judge "$res" $kind create "$w, creating a file"
+		judge "$res" $kind symlink "$w, a symlink"
+		w="A opened before (its own, now removed)"
+		[ $kind = crash ] && w="$w, after the serving process was replaced"
+		judge "$res" $kind writefd "writing a limit through a limit file $w" any
+		judge "$res" $kind writepidfd "writing its pid through a cgroup.procs $w" any
+	done
 	judged "$res"
-	got=$(awk '$1 ~ /^readfd/ { print $3 }' "$res")
-	check "$([ -n "$got" ] && [ "$got" != "OK:${LIMIT[b]}" ] && echo 1)" \
-		"reading a limit file A opened before (its own, now removed) does not show B's limit (got ${got:-nothing})"
-	[ "$got" != "OK:${LIMIT[b]}" ] || lx_leak "reading a limit file A opened before shows B's limit"
-	check_is "$(awk '$1 ~ /^(f[wpr]-|fr)/ && $3 != "OK" { print $1, $3 }' "$res")" "" "A opened its own limit and cgroup.procs files before (every hierarchy)"
+	for kind in $kinds; do
+		got=$(awk -v l="readfd-$kind" '$1 == l { print $3 }' "$res")
+		check "$([ -n "$got" ] && [ "$got" != "OK:${LIMIT[b]}" ] && echo 1)" \
+			"reading a limit file A opened before (its own, now removed)$([ $kind = crash ] && echo ", after the serving process was replaced,") does not show B's limit (got ${got:-nothing})"
+		[ "$got" != "OK:${LIMIT[b]}" ] || lx_leak "reading a limit file A opened before shows B's limit"
+	done
+	check_is "$(awk '$1 ~ /^(f[wp]-|fr$)/ && $3 != "OK" { print $1, $3 }' "$res")" "" "A opened its own limit and cgroup.procs files before (every hierarchy)"
 	check_is "$after" "$before" "seen from the host, B's cgroups (now at A's old place) are unchanged"
 	lx_changed "B (at A's old place)" "$before" "$after"
 	check_is "$(in_a cat "$V/$MEMH$(cgp a "$MEMH")/$(memfile)")" "${LIMIT[a]}" \
