@@ -56,10 +56,21 @@ static fuse_ino_t ino_of(const char *path)
 	return (str_hash(path) & ~(3ULL << 62)) | (3ULL << 62);
 }
 
-static ino_t st_ino_of(fuse_ino_t ino)
+/* st_ino fits 32 bits (a 32-bit program's stat() fails with EOVERFLOW on
+ * a larger one). */
+static ino_t fold_ino(uint64_t ino)
 {
 	uint32_t folded = (uint32_t)(ino ^ (ino >> 32));
 	return folded > 1 ? folded : folded + 2;
+}
+
+/* The view's own directories (the steps down) are numbered by path. A real
+ * cgroup or file keeps its real number, folded: a cgroup removed and made
+ * again under the same name is another directory, and tools that detect
+ * loops by (st_dev, st_ino), like find, must not take one for the other. */
+static ino_t st_ino_of(fuse_ino_t ino)
+{
+	return fold_ino(ino);
 }
 
 bool cgfs_ino(fuse_ino_t ino)
@@ -340,7 +351,7 @@ static int stat_node(fuse_ino_t ino, const struct noderef *r, const struct place
 	int e = fstat_fd(fd, st);
 	close(fd);
 	if (e == 0)
-		st->st_ino = st_ino_of(ino);
+		st->st_ino = fold_ino(st->st_ino);
 	return e;
 }
 
@@ -449,10 +460,8 @@ static int list_real(const struct noderef *r, const struct place *p, struct dir_
 	for (struct dirent *de; (de = readdir(d));) {
 		if (!cgfs_name_ok(de->d_name))
 			continue;
-		char *path = child_path(r->path, de->d_name);
 		mode_t type = de->d_type == DT_DIR ? S_IFDIR : de->d_type == DT_LNK ? S_IFLNK : S_IFREG;
-		list_add(l, cap, de->d_name, st_ino_of(ino_of(path)), type);
-		free(path);
+		list_add(l, cap, de->d_name, fold_ino(de->d_ino), type);
 	}
 	closedir(d);
 	return 0;
@@ -815,9 +824,12 @@ static void give_to_maker(int parent_fd, const char *name, const struct cgfs_who
 		close(fd);
 		return;
 	}
-	for (struct dirent *de; (de = readdir(d));)
-		if (de->d_type == DT_REG)
-			fchownat(fd, de->d_name, who->uid, who->gid, AT_SYMLINK_NOFOLLOW);
+	for (struct dirent *de; (de = readdir(d));) {
+		if (de->d_type == DT_REG &&
+		    fchownat(fd, de->d_name, who->uid, who->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			log_once("cgfs", "chown", "cannot give a new cgroup's %s to its maker: %s",
+				 de->d_name, strerror(errno));
+	}
 	closedir(d);
 }
 
@@ -983,7 +995,7 @@ int cgfs_setattr(fuse_ino_t ino, const struct cgfs_who *who, const struct stat *
 		cgfs_cred_free(&cred);
 	}
 	if (err == 0 && (err = fstat_fd(fd, out)) == 0)
-		out->st_ino = st_ino_of(ino);
+		out->st_ino = fold_ino(out->st_ino);
 	if (fd >= 0)
 		close(fd);
 	end(&r, &p);
