@@ -602,7 +602,9 @@ int cgfs_read(fuse_ino_t ino, const struct cgfs_who *who, int fd, struct strbuf 
 	int e = begin(ino, who, &r, &p);
 	if (e < 0)
 		return e;
-	int own_fd = fd >= 0 ? fd : open_checked(&r, &p, who, O_RDONLY);
+	/* An open file is read only while it is still inside the reader's
+	 * subtree: a container moved elsewhere loses what it opened. */
+	int own_fd = p.at != CGFS_INSIDE ? -ENOENT : fd >= 0 ? fd : open_checked(&r, &p, who, O_RDONLY);
 	struct strbuf raw = STRBUF_INIT;
 	e = own_fd < 0 ? own_fd : pread_all(own_fd, 0, &raw);
 	sb_reset(out);
@@ -762,11 +764,9 @@ int cgfs_write(fuse_ino_t ino, const struct cgfs_who *who, int fd, const char *b
 	int e = begin(ino, who, &r, &p);
 	if (e < 0)
 		return e;
-	int own_fd = fd >= 0 ? fd : open_checked(&r, &p, who, O_WRONLY);
+	int own_fd = p.at != CGFS_INSIDE ? -ENOENT : fd >= 0 ? fd : open_checked(&r, &p, who, O_WRONLY);
 	if (own_fd < 0)
 		e = own_fd;
-	else if (p.at != CGFS_INSIDE)
-		e = -ENOENT;
 	else if (is_pid_file(&r))
 		e = write_pid(&r, &p, who, own_fd, buf, size);
 	else {
