@@ -30,6 +30,7 @@
 struct cgnode {
 	fuse_ino_t ino;
 	char *path;       /* from the mount root: "cgroup/memory/a/b" */
+	uint64_t obj;     /* the real inode number of what is there */
 	int hier;         /* index in hiers; -1 for MOUNTPOINT/cgroup */
 	const char *sub;  /* in path: below the hierarchy root ("" or "a/b") */
 	uint64_t nlookup; /* the kernel's references (FORGET drops them) */
@@ -50,10 +51,17 @@ static struct {
 
 /* ---- node ids ---- */
 
-/* Bits 63 and 62 set: never one of fs/tree.c's ids (bit 62 only). */
-static fuse_ino_t ino_of(const char *path)
+/* A node is a path and the object there: its real inode number (0 for
+ * MOUNTPOINT/cgroup). A cgroup removed and made again under the same name
+ * is another object, so another node: the kernel then drops its dentry and
+ * inode of the old one as it does on cgroupfs, instead of giving the new
+ * directory the old one's inode (whose number and cached attributes then
+ * mixed the two: find saw loops under churn). Bits 63 and 62 set: never
+ * one of fs/tree.c's ids (bit 62 only). */
+static fuse_ino_t ino_of(const char *path, uint64_t obj)
 {
-	return (str_hash(path) & ~(3ULL << 62)) | (3ULL << 62);
+	uint64_t h = str_hash(path) ^ (obj * 0x9E3779B97F4A7C15ULL);
+	return (h & ~(3ULL << 62)) | (3ULL << 62);
 }
 
 /* st_ino fits 32 bits (a 32-bit program's stat() fails with EOVERFLOW on
@@ -64,13 +72,13 @@ static ino_t fold_ino(uint64_t ino)
 	return folded > 1 ? folded : folded + 2;
 }
 
-/* The view's own directories (the steps down) are numbered by path. A real
- * cgroup or file keeps its real number, folded: a cgroup removed and made
- * again under the same name is another directory, and tools that detect
- * loops by (st_dev, st_ino), like find, must not take one for the other. */
-static ino_t st_ino_of(fuse_ino_t ino)
+/* What stat shows for the view's own directories (the steps down): a
+ * number of the path. A real cgroup or file shows its real number, folded,
+ * so tools that detect loops by (st_dev, st_ino), like find, never take a
+ * cgroup made again under an old name for the old one. */
+static ino_t synthetic_st_ino(const char *path)
 {
-	return fold_ino(ino);
+	return fold_ino(str_hash(path));
 }
 
 bool cgfs_ino(fuse_ino_t ino)
@@ -80,7 +88,7 @@ bool cgfs_ino(fuse_ino_t ino)
 
 ino_t cgfs_top_st_ino(void)
 {
-	return st_ino_of(ino_of(CGFS_TOP_NAME));
+	return synthetic_st_ino(CGFS_TOP_NAME);
 }
 
 static struct cgnode *find_locked(fuse_ino_t ino)
@@ -117,21 +125,22 @@ static bool split_path(const char *path, int *hier, const char **sub)
 
 /* Finds or makes the node at path, adding `refs` kernel references.
  * NULL on an id collision with another path. */
-static struct cgnode *node_ref(const char *path, uint64_t refs, bool *made)
+static struct cgnode *node_ref(const char *path, uint64_t obj, uint64_t refs, bool *made)
 {
-	fuse_ino_t ino = ino_of(path);
+	fuse_ino_t ino = ino_of(path, obj);
 	int hier;
 	const char *sub;
 	*made = false;
 	pthread_mutex_lock(&cg.lock);
 	struct cgnode *n = find_locked(ino);
-	if (n && strcmp(n->path, path)) {
+	if (n && (strcmp(n->path, path) || n->obj != obj)) {
 		log_once("cgfs", path, "%s has the node id of another path; it is not served", path);
 		n = NULL;
 	} else if (!n && split_path(path, &hier, &sub)) {
 		n = xcalloc(1, sizeof(*n));
 		n->ino = ino;
 		n->path = xstrdup(path);
+		n->obj = obj;
 		n->hier = hier;
 		n->sub = n->path + (sub - path);
 		n->next = cg.by_ino[ino % NODE_BUCKETS];
@@ -172,21 +181,21 @@ static bool noted_add_locked(fuse_ino_t ino)
 
 /* Notes the node at path in the journal the first time this process (or
  * the journal itself) knows it. */
-static void note(fuse_ino_t ino, const char *path)
+static void note(fuse_ino_t ino, const char *path, uint64_t obj)
 {
 	pthread_mutex_lock(&cg.lock);
 	bool first = noted_add_locked(ino);
 	pthread_mutex_unlock(&cg.lock);
 	if (first)
-		tree_journal_note(path);
+		tree_journal_note(path, obj);
 }
 
-void cgfs_learn(const char *path)
+void cgfs_learn(const char *path, uint64_t obj)
 {
 	bool made;
-	if (node_ref(path, NLOOKUP_UNKNOWN, &made)) {
+	if (node_ref(path, obj, NLOOKUP_UNKNOWN, &made)) {
 		pthread_mutex_lock(&cg.lock);
-		noted_add_locked(ino_of(path));
+		noted_add_locked(ino_of(path, obj));
 		pthread_mutex_unlock(&cg.lock);
 	}
 }
@@ -214,6 +223,7 @@ void cgfs_forget(fuse_ino_t ino, uint64_t nlookup)
  * the request runs. */
 struct noderef {
 	char *path; /* from the mount root */
+	uint64_t obj; /* the object's real inode number; 0: whatever is there */
 	int hier;
 	const char *sub;
 };
@@ -225,6 +235,7 @@ static int node_get(fuse_ino_t ino, struct noderef *r)
 		struct cgnode *n = find_locked(ino);
 		if (n) {
 			r->path = xstrdup(n->path);
+			r->obj = n->obj;
 			r->hier = n->hier;
 			r->sub = r->path + (n->sub - n->path);
 		}
@@ -327,10 +338,10 @@ static int fstat_fd(int fd, struct stat *st)
 
 /* ---- attributes ---- */
 
-static void synthetic_dir(fuse_ino_t ino, bool hierarchy_or_top, struct stat *st)
+static void synthetic_dir(const char *path, bool hierarchy_or_top, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_ino = st_ino_of(ino);
+	st->st_ino = synthetic_st_ino(path);
 	/* As lxcfs: the view's own directories 0755, the steps down 0555. */
 	st->st_mode = S_IFDIR | (hierarchy_or_top ? 0755 : 0555);
 	st->st_nlink = 2;
@@ -338,11 +349,11 @@ static void synthetic_dir(fuse_ino_t ino, bool hierarchy_or_top, struct stat *st
 	st->st_atime = st->st_mtime = st->st_ctime = cg.mount_time;
 }
 
-static int stat_node(fuse_ino_t ino, const struct noderef *r, const struct place *p,
+static int stat_node(const struct noderef *r, const struct place *p,
 		     struct stat *st)
 {
 	if (p->at == CGFS_ABOVE) {
-		synthetic_dir(ino, r->hier < 0 || !*r->sub, st);
+		synthetic_dir(r->path, r->hier < 0 || !*r->sub, st);
 		return 0;
 	}
 	int fd = open_inside(r->hier, p->own, p->rel, O_PATH);
@@ -350,6 +361,9 @@ static int stat_node(fuse_ino_t ino, const struct noderef *r, const struct place
 		return fd;
 	int e = fstat_fd(fd, st);
 	close(fd);
+	/* The node's object is gone, another one has its name. */
+	if (e == 0 && r->obj && (uint64_t)st->st_ino != r->obj)
+		e = -ENOENT;
 	if (e == 0)
 		st->st_ino = fold_ino(st->st_ino);
 	return e;
@@ -364,7 +378,7 @@ int cgfs_getattr(fuse_ino_t ino, const struct cgfs_who *who, struct stat *st)
 		return e;
 	e = place_of(&r, who, &p);
 	if (e == 0)
-		e = stat_node(ino, &r, &p, st);
+		e = stat_node(&r, &p, st);
 	place_free(&p);
 	free(r.path);
 	return e;
@@ -377,27 +391,49 @@ static char *child_path(const char *dir, const char *name)
 	return xasprintf("%s/%s", dir, name);
 }
 
+/* The real inode number of what is at r's path on the host (0 for
+ * MOUNTPOINT/cgroup): only to tell objects apart, never shown. */
+static int object_at(const struct noderef *r, uint64_t *obj)
+{
+	*obj = 0;
+	if (r->hier < 0)
+		return 0;
+	int fd = openat2_beneath(cg.hs.h[r->hier].fd, r->sub, O_PATH);
+	if (fd < 0)
+		return fd == -ENOTDIR ? -ENOENT : fd;
+	struct stat st;
+	int e = fstat_fd(fd, &st);
+	close(fd);
+	if (e == 0)
+		*obj = (uint64_t)st.st_ino;
+	return e;
+}
+
 /* The entry for path as who sees it; only an entry that exists for who
  * becomes a node (a miss costs no node and no journal line). */
 static int entry_of(const char *path, const struct cgfs_who *who, struct fuse_entry_param *e)
 {
 	struct noderef r = { .path = (char *)path };
 	struct place p;
-	fuse_ino_t ino = ino_of(path);
+	uint64_t obj;
 	memset(e, 0, sizeof(*e));
 	if (!split_path(path, &r.hier, &r.sub))
 		return -ENOENT;
-	int err = place_of(&r, who, &p);
+	int err = object_at(&r, &obj);
+	if (err < 0)
+		return err;
+	fuse_ino_t ino = ino_of(path, obj);
+	err = place_of(&r, who, &p);
 	if (err == 0)
-		err = stat_node(ino, &r, &p, &e->attr);
+		err = stat_node(&r, &p, &e->attr);
 	place_free(&p);
 	if (err < 0)
 		return err;
 	bool made;
-	if (!node_ref(path, 1, &made))
+	if (!node_ref(path, obj, 1, &made))
 		return -EIO;
 	if (made)
-		note(ino, path);
+		note(ino, path, obj);
 	e->ino = ino;
 	e->generation = 1;
 	/* What a path shows depends on who asks: the kernel keeps nothing. */
@@ -478,22 +514,22 @@ int cgfs_list(fuse_ino_t ino, const struct cgfs_who *who, struct dir_list *l)
 		return err;
 	err = place_of(&r, who, &p);
 	if (err == 0) {
-		list_add(l, &cap, ".", st_ino_of(ino), S_IFDIR);
+		list_add(l, &cap, ".", synthetic_st_ino(r.path), S_IFDIR);
 		char *slash = strrchr(r.path, '/');
 		char *up = slash ? xstrndup(r.path, (size_t)(slash - r.path)) : NULL;
-		list_add(l, &cap, "..", up ? st_ino_of(ino_of(up)) : 1, S_IFDIR);
+		list_add(l, &cap, "..", up ? synthetic_st_ino(up) : 1, S_IFDIR);
 		free(up);
 	}
 	if (err == 0 && r.hier < 0) {
 		for (size_t i = 0; i < cg.hs.n; i++) {
 			char *path = child_path(r.path, cg.hs.h[i].name);
-			list_add(l, &cap, cg.hs.h[i].name, st_ino_of(ino_of(path)), S_IFDIR);
+			list_add(l, &cap, cg.hs.h[i].name, synthetic_st_ino(path), S_IFDIR);
 			free(path);
 		}
 	} else if (err == 0 && p.at == CGFS_ABOVE) {
 		if (p.next) {
 			char *path = child_path(r.path, p.next);
-			list_add(l, &cap, p.next, st_ino_of(ino_of(path)), S_IFDIR);
+			list_add(l, &cap, p.next, synthetic_st_ino(path), S_IFDIR);
 			free(path);
 		}
 	} else if (err == 0) {
@@ -1031,11 +1067,13 @@ int cgfs_setup(const char *cgroup_root, struct strbuf *err)
 	cg.mount_time = time(NULL);
 	/* The view's own directories have ids every serving process knows
 	 * without the journal (the LXC hook binds them into containers). */
-	cgfs_learn(CGFS_TOP_NAME);
+	cgfs_learn(CGFS_TOP_NAME, 0);
 	for (size_t i = 0; i < cg.hs.n; i++) {
-		char *path = child_path(CGFS_TOP_NAME, cg.hs.h[i].name);
-		cgfs_learn(path);
-		free(path);
+		struct noderef r = { .path = child_path(CGFS_TOP_NAME, cg.hs.h[i].name), .hier = (int)i, .sub = "" };
+		uint64_t obj;
+		if (object_at(&r, &obj) == 0)
+			cgfs_learn(r.path, obj);
+		free(r.path);
 	}
 	cg.enabled = true;
 out:

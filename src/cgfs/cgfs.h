@@ -40,8 +40,9 @@ bool cgfs_enabled(void);
 bool cgfs_ino(fuse_ino_t ino);
 /* st_ino of MOUNTPOINT/cgroup, for the root directory's listing. */
 ino_t cgfs_top_st_ino(void);
-/* A node another serving process made (its path from the mount root). */
-void cgfs_learn(const char *path);
+/* A node another serving process made: its path from the mount root and
+ * the real inode number of the object it is. */
+void cgfs_learn(const char *path, uint64_t obj);
 
 /* The requests. 0 (or a byte count) on success, -errno otherwise. `parent`
  * may be FUSE_ROOT_ID only with name CGFS_TOP_NAME. */

@@ -276,8 +276,8 @@ static struct node *make_interned_locked(struct node *dir, const char *name, enu
 }
 
 /* Journal lines are "<type> <cpu> <path>": type d, f or l for a host
- * directory, file or link, o for a cpuN/online file, g for a node of the
- * cgroupfs view (cgfs). */
+ * directory, file or link, o for a cpuN/online file; "g <object> <path>"
+ * for a node of the cgroupfs view (cgfs), object its real inode number. */
 static void journal_append(const struct node *n)
 {
 	if (tree.journal_fd < 0)
@@ -299,14 +299,16 @@ static void journal_apply(char *line)
 	char type;
 	int cpu, pos = 0;
 
+	if (line[0] == 'g' && line[1] == ' ') { /* "g <object> <path>" */
+		char *end;
+		unsigned long long obj = strtoull(line + 2, &end, 10);
+		if (end != line + 2 && *end == ' ' && cgfs_enabled())
+			cgfs_learn(end + 1, obj);
+		return;
+	}
 	if (sscanf(line, "%c %d %n", &type, &cpu, &pos) != 2 || !pos)
 		return;
 	char *path = line + pos, *slash = strrchr(path, '/');
-	if (type == 'g') {
-		if (cgfs_enabled())
-			cgfs_learn(path);
-		return;
-	}
 	if (!slash || !strchr("dflo", type))
 		return;
 	*slash = '\0';
@@ -344,11 +346,11 @@ static void journal_replay_locked(void)
 	sb_free(&buf);
 }
 
-void tree_journal_note(const char *cgfs_path)
+void tree_journal_note(const char *cgfs_path, uint64_t obj)
 {
 	if (tree.journal_fd < 0)
 		return;
-	char *line = xasprintf("g -1 %s\n", cgfs_path);
+	char *line = xasprintf("g %llu %s\n", (unsigned long long)obj, cgfs_path);
 	size_t len = strlen(line);
 	if (write(tree.journal_fd, line, len) != (ssize_t)len)
 		log_once("tree", "journal", "cannot append to the node journal: a successor may "

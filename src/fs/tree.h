@@ -22,6 +22,7 @@
 
 #include <fuse_lowlevel.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -73,7 +74,7 @@ void tree_set_journal(int fd);
 /* Notes a node of the cgroupfs view (its path from the mount root) in the
  * journal, and learns what other processes noted: cgfs keeps its own
  * nodes, the journal is shared. */
-void tree_journal_note(const char *cgfs_path);
+void tree_journal_note(const char *cgfs_path, uint64_t obj);
 void tree_replay_journal(void);
 void tree_destroy(void);
 /* NULL for an unknown inode. */
