@@ -561,24 +561,19 @@ static int access_mask(int flags)
 	return (flags & O_TRUNC) ? mask | CGFS_MAY_WRITE : mask;
 }
 
-/* Opens INSIDE node r's real file with flags' access mode, if who may. */
-static int open_checked(const struct noderef *r, const struct place *p,
-			const struct cgfs_who *who, int flags)
+/* fd, if who may do mask to what it is open on; else fd is closed and the
+ * answer is -errno. A directory is refused (EISDIR) unless dir is set. */
+static int keep_if_allowed(int fd, const struct cgfs_who *who, int mask, bool dir)
 {
-	if (p->at != CGFS_INSIDE)
-		return p->at == CGFS_ABOVE ? -EISDIR : -ENOENT;
-	int fd = open_inside(r->hier, p->own, p->rel, flags & O_ACCMODE);
-	if (fd < 0)
-		return fd;
 	struct stat st;
 	struct cgfs_cred cred;
 	int e = fstat_fd(fd, &st);
-	if (e == 0 && S_ISDIR(st.st_mode))
+	if (e == 0 && !dir && S_ISDIR(st.st_mode))
 		e = -EISDIR;
 	if (e == 0)
 		e = cgfs_cred_read(who->pid, &cred);
 	if (e == 0) {
-		if (!cgfs_may(&cred, &st, access_mask(flags)))
+		if (!cgfs_may(&cred, &st, mask))
 			e = -EACCES;
 		cgfs_cred_free(&cred);
 	}
@@ -587,6 +582,16 @@ static int open_checked(const struct noderef *r, const struct place *p,
 		return e;
 	}
 	return fd;
+}
+
+/* Opens INSIDE node r's real file with flags' access mode, if who may. */
+static int open_checked(const struct noderef *r, const struct place *p,
+			const struct cgfs_who *who, int flags)
+{
+	if (p->at != CGFS_INSIDE)
+		return p->at == CGFS_ABOVE ? -EISDIR : -ENOENT;
+	int fd = open_inside(r->hier, p->own, p->rel, flags & O_ACCMODE);
+	return fd < 0 ? fd : keep_if_allowed(fd, who, access_mask(flags), false);
 }
 
 /* node_get and place_of in one. */
@@ -825,23 +830,7 @@ static int open_dir_to_change(const struct noderef *r, const struct place *p,
 	if (p->at != CGFS_INSIDE)
 		return -ENOENT;
 	int fd = open_inside(r->hier, p->own, p->rel, O_PATH | O_DIRECTORY);
-	if (fd < 0)
-		return fd;
-	struct stat st;
-	struct cgfs_cred cred;
-	int e = fstat_fd(fd, &st);
-	if (e == 0)
-		e = cgfs_cred_read(who->pid, &cred);
-	if (e == 0) {
-		if (!cgfs_may(&cred, &st, CGFS_MAY_WRITE | CGFS_MAY_EXEC))
-			e = -EACCES;
-		cgfs_cred_free(&cred);
-	}
-	if (e < 0) {
-		close(fd);
-		return e;
-	}
-	return fd;
+	return fd < 0 ? fd : keep_if_allowed(fd, who, CGFS_MAY_WRITE | CGFS_MAY_EXEC, true);
 }
 
 /* As the kernel does for a cgroup made by someone other than root: the
