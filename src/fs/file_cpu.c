@@ -76,7 +76,7 @@ static int fill_cpuinfo(const struct vfile *vf, pid_t reader, const struct reade
 {
 	(void)vf, (void)reader, (void)order;
 	struct strbuf host_text = STRBUF_INIT;
-	int ret = host_read_proc("cpuinfo", &host_text);
+	int ret = host_proc_shared("cpuinfo", view->as_of_ns, &host_text);
 	if (ret == 0) {
 		struct cpu_view cpus = CPU_VIEW_INIT;
 		view_cpus(view, &cpus);
@@ -177,7 +177,7 @@ static int fill_stat(const struct vfile *vf, pid_t reader, const struct reader_v
 		return show_host(vf, reader, out);
 	}
 	struct strbuf host_text = STRBUF_INIT;
-	int ret = host_read_proc_small("stat", &host_text);
+	int ret = host_proc_shared("stat", view->as_of_ns, &host_text);
 	if (ret == 0) {
 		struct cpu_view cpus = CPU_VIEW_INIT;
 		view_cpus(view, &cpus);

@@ -76,7 +76,7 @@ static int fill_loadavg(const struct vfile *vf, pid_t reader, const struct reade
 int show_loadavg(const struct vfile *vf, pid_t reader, struct strbuf *out)
 {
 	/* Without -l every container sees the host's file: one read serves
-	 * all readers for RENDER_TTL_NS, as a render does. */
+	 * all readers for a window, as a render does. */
 	if (!fs_config.loadavg)
 		return files_virtualizing() ? host_proc_shared(vf->host_file, 0, out) : show_host(vf, reader, out);
 	return show_view(vf, reader, out, fill_loadavg, NULL);

@@ -17,6 +17,7 @@
 #include "fs/sampler.h"
 #include "view/cpuview.h"
 #include "view/rcache.h"
+#include "view/window.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -68,16 +69,17 @@ int show_host(const struct vfile *vf, pid_t reader, struct strbuf *out)
 	return host_read_proc(vf->host_file, out);
 }
 
-/* ---- rendered content, per (file, container), for RENDER_TTL_NS ----
+/* ---- rendered content, per (file, container), for its window ----
  *
- * 10 ms, one USER_HZ tick: the finest unit /proc/stat, cpuacct-derived
- * idle and /proc/uptime (2 decimals) print in, and no coarser than the
- * kernel's own refresh of the rest (per-CPU times advance once per
- * scheduler tick, <= 10 ms for HZ >= 100; host meminfo counters are folded
- * from per-CPU deltas every vm.stat_interval, 1 s; load averages every
- * 5 s). A reader re-reading an open file (top, free -s: every 1 s or more)
- * therefore always gets a fresh render. */
-#define RENDER_TTL_NS 10000000ULL
+ * The window (view/window.h) is 10 ms, one USER_HZ tick, while the daemon
+ * keeps up: the finest unit /proc/stat, cpuacct-derived idle and
+ * /proc/uptime (2 decimals) print in, and no coarser than the kernel's own
+ * refresh of the rest (per-CPU times advance once per scheduler tick,
+ * <= 10 ms for HZ >= 100; host meminfo counters are folded from per-CPU
+ * deltas every vm.stat_interval, 1 s; load averages every 5 s). It
+ * stretches under load and for costly renders. A reader re-reading an
+ * open file (top, free -s: every 1 s or more) therefore gets a fresh
+ * render. */
 /* 64 shards of 16 entries (1024 containers x files), 256 KiB each: a
  * bound of 16 MiB even for cpuinfo of many-CPU hosts; entries live 10 ms,
  * so in practice only the containers read in the last 10 ms are held. */
@@ -91,6 +93,9 @@ static pthread_once_t render_cache_once = PTHREAD_ONCE_INIT;
 static void render_cache_make(void)
 {
 	render_cache = rcache_new(RENDER_SHARDS, RENDER_SLOTS, RENDER_SHARD_BYTES);
+	/* Past its window a render stays servable, to the readers that come
+	 * while the next one is being made, for as long as a window can be. */
+	rcache_keep_stale(render_cache, WINDOW_MAX_NS);
 }
 
 static struct rcache *cache(void)
@@ -172,6 +177,7 @@ static bool show_kept(const struct vfile *vf, pid_t reader, struct strbuf *out)
 struct keeping {
 	const struct strbuf *key;
 	uint64_t born;
+	uint64_t cpu_start; /* the thread's CPU time when the render began */
 	bool kept;
 };
 static __thread struct keeping *keeping;
@@ -181,16 +187,43 @@ void keep_render(const struct strbuf *out, uint64_t order)
 	struct keeping *k = keeping;
 	if (!k)
 		return;
-	rcache_put(cache(), k->key->buf, k->key->len, k->born, RENDER_TTL_NS, order, sb_str(out),
-		   out->len, monotonic_ns());
+	rcache_put(cache(), k->key->buf, k->key->len, k->born,
+		   window_ns(window_thread_cpu_ns() - k->cpu_start), order, sb_str(out), out->len,
+		   monotonic_ns());
 	k->kept = true;
 }
 
+/* Renders the container's content into out and keeps it in the cache
+ * under key, with a window that accounts for what the render cost. The
+ * caller holds the key's renewal (rcache_take); it is given up on
+ * failure. */
+static int render_and_keep(const struct vfile *vf, pid_t reader, const struct reader_view *view,
+			   const struct strbuf *key, fill_fn fill, struct strbuf *out)
+{
+	uint64_t order = view->as_of_ns;
+	struct keeping k = { .key = key, .born = view->as_of_ns, .cpu_start = window_thread_cpu_ns() };
+	sb_reset(out);
+	keeping = &k;
+	int ret = fill(vf, reader, view, out, &order);
+	keeping = NULL;
+	/* Kept before it is handed out: whoever saw this render finds it or
+	 * a later one in the cache. */
+	if (ret == 0 && !k.kept)
+		rcache_put(cache(), key->buf, key->len, k.born, window_ns(window_thread_cpu_ns() - k.cpu_start),
+			   order, sb_str(out), out->len, monotonic_ns());
+	else if (ret != 0)
+		rcache_unclaim(cache(), key->buf, key->len);
+	return ret;
+}
+
 /* The show function of every per-container file: resolve the reader's
- * view, then serve the container's render of the last 10 ms, or render and
- * keep it. Nothing is cached when virtualization is off (begin_view shows
- * the host's file), so SIGUSR2 takes effect at the next read. `fallback`
- * answers readers that cannot be resolved (NULL: the host's file). */
+ * view, then serve the container's render of its window, or render and
+ * keep it. While one thread renders a container's file, its other readers
+ * are served the previous render (rcache_take): one render at a time per
+ * container and file, whatever the number of its readers. Nothing is
+ * cached when virtualization is off (begin_view shows the host's file), so
+ * SIGUSR2 takes effect at the next read. `fallback` answers readers that
+ * cannot be resolved (NULL: the host's file). */
 int show_view(const struct vfile *vf, pid_t reader, struct strbuf *out, fill_fn fill,
 		     int (*fallback)(const struct vfile *, pid_t, struct strbuf *))
 {
@@ -208,23 +241,11 @@ int show_view(const struct vfile *vf, pid_t reader, struct strbuf *out, fill_fn 
 		return show_host(vf, reader, out);
 	}
 	/* A render is as old as its oldest input, membership included (the
-	 * view may have been resolved up to READER_TRUST_NS ago). */
-	uint64_t born = view.as_of_ns;
+	 * view may have been resolved a window ago). */
 	struct strbuf key = STRBUF_INIT;
 	view_key(vf, &view, &key);
-	if (!rcache_get(cache(), key.buf, key.len, monotonic_ns(), out)) {
-		uint64_t order = born;
-		struct keeping k = { .key = &key, .born = born };
-		sb_reset(out);
-		keeping = &k;
-		ret = fill(vf, reader, &view, out, &order);
-		keeping = NULL;
-		/* Kept before it is handed out: whoever saw this render finds
-		 * it or a later one in the cache. */
-		if (ret == 0 && !k.kept)
-			rcache_put(cache(), key.buf, key.len, born, RENDER_TTL_NS, order, sb_str(out),
-				   out->len, monotonic_ns());
-	}
+	if (rcache_take(cache(), key.buf, key.len, monotonic_ns(), out) == RCACHE_RENDER)
+		ret = render_and_keep(vf, reader, &view, &key, fill, out);
 	sb_free(&key);
 	reader_view_free(&view);
 	return ret;
@@ -273,9 +294,13 @@ void files_cpu_view(pid_t reader, struct cpu_view *out)
 	}
 }
 
-/* A single-record host /proc file (meminfo, loadavg), one read shared by
- * every reader for RENDER_TTL_NS; only a read made at or after `since` is
- * used (a render is as old as its oldest input: pass its start). */
+/* A host /proc file every container's render starts from (meminfo,
+ * loadavg, stat, cpuinfo): one read shared by every reader for a window,
+ * so that a render miss in each of 64 containers does not
+ * make the kernel generate the same host text 64 times (cpuinfo's is the
+ * costliest: a seq_printf per field per CPU). Only a read made at or
+ * after `since` is used (a render is as old as its oldest input: pass its
+ * start). */
 int host_proc_shared(const char *name, uint64_t since, struct strbuf *out)
 {
 	char key[64];
@@ -283,9 +308,9 @@ int host_proc_shared(const char *name, uint64_t since, struct strbuf *out)
 	uint64_t born = monotonic_ns();
 	if (rcache_get_since(cache(), key, (size_t)klen, born, since, out))
 		return 0;
-	int r = host_read_proc_small(name, out);
+	int r = host_read_proc(name, out);
 	if (r == 0)
-		rcache_put(cache(), key, (size_t)klen, born, RENDER_TTL_NS, born, sb_str(out), out->len,
+		rcache_put(cache(), key, (size_t)klen, born, window_ns(0), born, sb_str(out), out->len,
 			   monotonic_ns());
 	return r;
 }

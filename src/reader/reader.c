@@ -5,6 +5,7 @@
 #include "util/log.h"
 #include "util/parse.h"
 #include "util/strbuf.h"
+#include "view/window.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -67,6 +68,14 @@ static struct trust_shard {
 } trust[TRUST_SHARDS] = { [0 ... TRUST_SHARDS - 1] = { .lock = PTHREAD_MUTEX_INITIALIZER } };
 
 static uint64_t trust_ns = READER_TRUST_NS;
+
+/* The trust window now: stretched under load as the render window is
+ * (view/window.h), so that a render served for a window is not followed
+ * by a resolution at every read. */
+static uint64_t trust_window(void)
+{
+	return trust_ns * window_stretch();
+}
 
 static struct {
 	enum view_from rule;
@@ -170,7 +179,7 @@ void reader_expire(uint64_t now)
 		pthread_mutex_lock(&trust[i].lock);
 		for (int j = 0; j < TRUST_SLOTS; j++) {
 			struct trusted *t = &trust[i].slot[j];
-			if (t->pid && t->view.as_of_ns + trust_ns <= now)
+			if (t->pid && t->view.as_of_ns + trust_window() <= now)
 				trusted_clear(t);
 		}
 		pthread_mutex_unlock(&trust[i].lock);
@@ -200,7 +209,7 @@ static bool trust_get(pid_t pid, uint64_t now, struct reader_view *out)
 		struct trusted *t = &sh->slot[j];
 		if (!t->pid)
 			continue;
-		if (t->view.as_of_ns + trust_ns <= now) {
+		if (t->view.as_of_ns + trust_window() <= now) {
 			trusted_clear(t);
 		} else if (t->pid == pid) {
 			*out = t->view;
@@ -591,7 +600,7 @@ bool reader_peek(pid_t reader, struct strbuf *identity, pid_t *pid)
 	pthread_mutex_lock(&sh->lock);
 	for (int j = 0; !hit && j < TRUST_SLOTS; j++) {
 		struct trusted *t = &sh->slot[j];
-		if (t->pid != reader || t->view.as_of_ns + trust_ns <= now)
+		if (t->pid != reader || t->view.as_of_ns + trust_window() <= now)
 			continue;
 		sb_append(identity, t->identity.buf, t->identity.len);
 		*pid = t->view.pid;

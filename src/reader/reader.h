@@ -11,12 +11,13 @@
  * its process is provably the same one: through a pidfd when the kernel has
  * them, else by its start time.
  *
- * A reader's resolved view is then trusted for READER_TRUST_NS (10 ms) by
- * its pid. A process cannot leave its pid namespace, and a pid is not
- * reused within 10 ms (the kernel hands pids out cyclically over pid_max),
- * so what that window can miss is only a cgroup move of the init (or, with
- * VIEW_FROM_READER, of the reader) in its last 10 ms: the same bound the
- * rendered-content cache already has. */
+ * A reader's resolved view is then trusted for READER_TRUST_NS (10 ms),
+ * stretched under load as the render window is (view/window.h: up to 80
+ * ms), by its pid. A process cannot leave its pid namespace, and a pid is
+ * not reused within that time (the kernel hands pids out cyclically over
+ * pid_max), so what the window can miss is only a cgroup move of the init
+ * (or, with VIEW_FROM_READER, of the reader) in its last window: the same
+ * bound the rendered-content cache already has. */
 #ifndef CVIEWFS_READER_H
 #define CVIEWFS_READER_H
 

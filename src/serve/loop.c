@@ -2,6 +2,7 @@
 #include "fs/ops.h"
 #include "serve/inflight.h"
 #include "util/log.h"
+#include "view/window.h"
 
 #include <errno.h>
 #include <linux/fuse.h>
@@ -158,7 +159,9 @@ static void *request_thread(void *arg)
 		 * the next, as libfuse's loop does. */
 		if (atomic_fetch_sub(&l->idle, 1) == 1)
 			start_thread(l);
+		window_busy_enter();
 		answer(buf, (size_t)n, l);
+		window_busy_leave();
 		inflight_clear(l->journal, self->index);
 		atomic_fetch_add(&l->idle, 1);
 	}

@@ -9,6 +9,7 @@
 struct rc_entry {
 	uint64_t hash;
 	uint64_t born, expires, order;
+	uint64_t claimed; /* when a caller claimed its renewal; 0: nobody */
 	size_t klen, len;
 	char data[]; /* key, then content */
 };
@@ -24,6 +25,7 @@ struct rc_shard {
 struct rcache {
 	unsigned nshards, slots;
 	size_t max_bytes;
+	uint64_t keep_stale; /* past an entry's bound */
 	struct rc_shard *shard;
 };
 
@@ -84,6 +86,19 @@ static bool live(const struct rc_entry *e, uint64_t now)
 	return now >= e->born && now < e->expires;
 }
 
+/* Still kept: live, or past its bound by less than the keep-stale time. */
+static bool kept(const struct rcache *c, const struct rc_entry *e, uint64_t now)
+{
+	if (now < e->born)
+		return false;
+	return now < e->expires || now - e->expires < c->keep_stale;
+}
+
+void rcache_keep_stale(struct rcache *c, uint64_t ns)
+{
+	c->keep_stale = ns;
+}
+
 /* Slot of key in s, or -1. Called with the shard locked. */
 static int find(struct rcache *c, struct rc_shard *s, uint64_t h, const void *key, size_t klen)
 {
@@ -114,11 +129,56 @@ bool rcache_get_since(struct rcache *c, const void *key, size_t klen, uint64_t n
 		sb_reset(out);
 		sb_append(out, e->data + e->klen, e->len);
 		hit = true;
-	} else if (i >= 0 && !live(s->slot[i], now)) {
+	} else if (i >= 0 && !kept(c, s->slot[i], now)) {
 		drop_slot(s, (unsigned)i);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return hit;
+}
+
+static void copy_out(const struct rc_entry *e, struct strbuf *out)
+{
+	sb_reset(out);
+	sb_append(out, e->data + e->klen, e->len);
+}
+
+enum rcache_take rcache_take(struct rcache *c, const void *key, size_t klen, uint64_t now,
+			     struct strbuf *out)
+{
+	uint64_t h = mem_hash(key, klen);
+	struct rc_shard *s = &c->shard[h % c->nshards];
+	enum rcache_take r = RCACHE_RENDER;
+
+	pthread_mutex_lock(&s->lock);
+	int i = find(c, s, h, key, klen);
+	struct rc_entry *e = i >= 0 ? s->slot[i] : NULL;
+	if (e && live(e, now)) {
+		copy_out(e, out);
+		r = RCACHE_HIT;
+	} else if (e && !kept(c, e, now)) {
+		drop_slot(s, (unsigned)i);
+	} else if (e && e->claimed && now >= e->claimed && now - e->claimed < c->keep_stale) {
+		copy_out(e, out);
+		r = RCACHE_STALE;
+	} else if (e) {
+		/* Nobody renews it, or its renewer has been at it for longer
+		 * than an entry is kept: the caller renders. */
+		e->claimed = now ? now : 1;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+void rcache_unclaim(struct rcache *c, const void *key, size_t klen)
+{
+	uint64_t h = mem_hash(key, klen);
+	struct rc_shard *s = &c->shard[h % c->nshards];
+
+	pthread_mutex_lock(&s->lock);
+	int i = find(c, s, h, key, klen);
+	if (i >= 0)
+		s->slot[i]->claimed = 0;
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* Frees expired entries; returns a free slot, else the oldest one (to be
@@ -127,7 +187,7 @@ static unsigned sweep(struct rcache *c, struct rc_shard *s, uint64_t now)
 {
 	int free_slot = -1, oldest = -1;
 	for (unsigned i = 0; i < c->slots; i++) {
-		if (s->slot[i] && !live(s->slot[i], now))
+		if (s->slot[i] && !kept(c, s->slot[i], now))
 			drop_slot(s, i);
 		if (!s->slot[i]) {
 			if (free_slot < 0)
@@ -155,16 +215,22 @@ static void make_room(struct rcache *c, struct rc_shard *s, size_t need)
 
 static bool supersedes(uint64_t order, uint64_t born, const struct rc_entry *old, uint64_t now)
 {
+	/* Past its bound, any render begun after it replaces it (its
+	 * counters may have restarted lower); one begun before it never
+	 * does, since the kept entry may be served stale. */
 	if (!live(old, now))
-		return true;
+		return born >= old->born;
 	return order > old->order || (order == old->order && born >= old->born);
 }
 
 void rcache_put(struct rcache *c, const void *key, size_t klen, uint64_t born, uint64_t ttl,
 		uint64_t order, const char *data, size_t len, uint64_t now)
 {
-	if (len > c->max_bytes || born + ttl <= now)
-		return; /* too big to keep, or already expired */
+	/* Too big to keep; or already past its bound, with nothing to keep
+	 * it for. A render past its bound is kept when stale entries are:
+	 * it was handed out, and must not be followed by an older one. */
+	if (len > c->max_bytes || (born + ttl <= now && !c->keep_stale))
+		return;
 	uint64_t h = mem_hash(key, klen);
 	struct rc_shard *s = &c->shard[h % c->nshards];
 
@@ -198,7 +264,7 @@ void rcache_expire(struct rcache *c, uint64_t now)
 		struct rc_shard *s = &c->shard[i];
 		pthread_mutex_lock(&s->lock);
 		for (unsigned j = 0; j < c->slots; j++)
-			if (s->slot[j] && !live(s->slot[j], now))
+			if (s->slot[j] && !kept(c, s->slot[j], now))
 				drop_slot(s, j);
 		pthread_mutex_unlock(&s->lock);
 	}

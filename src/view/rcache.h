@@ -15,6 +15,14 @@
  * total), once a render was handed out (after its put), the cache never
  * serves an older one for that key.
  *
+ * Renewal: an entry past its bound may be kept a while longer (see
+ * rcache_keep_stale) and served, through rcache_take, to readers of a key
+ * whose next render another thread is making at that moment. That render
+ * is the key's newest one once put, so nobody is served anything older
+ * than what the key's readers were already handed; and a container with
+ * many readers of a costly file costs one render per bound, not one per
+ * concurrent reader.
+ *
  * Pure: time is passed in (nanoseconds of any monotonic clock). */
 #ifndef CVIEWFS_RCACHE_H
 #define CVIEWFS_RCACHE_H
@@ -39,12 +47,35 @@ bool rcache_get(struct rcache *c, const void *key, size_t klen, uint64_t now, st
 bool rcache_get_since(struct rcache *c, const void *key, size_t klen, uint64_t now, uint64_t since,
 		      struct strbuf *out);
 
+/* What rcache_take found. */
+enum rcache_take {
+	RCACHE_HIT,    /* a live entry, copied into out */
+	RCACHE_STALE,  /* the last entry, past its bound but kept, copied into
+			* out: another caller is rendering the key now */
+	RCACHE_RENDER, /* nothing to serve: the caller renders, then calls
+			* rcache_put (or rcache_unclaim if it cannot) */
+};
+
+/* rcache_get that, on a miss, either claims the key's renewal for the
+ * caller (RCACHE_RENDER) or, when another caller claimed it less than
+ * the keep-stale time ago and the key's last entry is still kept, serves
+ * that entry (RCACHE_STALE). */
+enum rcache_take rcache_take(struct rcache *c, const void *key, size_t klen, uint64_t now,
+			     struct strbuf *out);
+/* Gives up a claim made by rcache_take (the render failed). */
+void rcache_unclaim(struct rcache *c, const void *key, size_t klen);
+
+/* How long past its bound an entry is kept for rcache_take (default 0:
+ * freed once past its bound). */
+void rcache_keep_stale(struct rcache *c, uint64_t ns);
+
 /* Offers content rendered from inputs gathered from `born` on, to be served
  * until born + ttl. `now` is the current time (for sweeping). */
 void rcache_put(struct rcache *c, const void *key, size_t klen, uint64_t born, uint64_t ttl,
 		uint64_t order, const char *data, size_t len, uint64_t now);
 
-/* Frees every entry expired at now. Otherwise an expired entry is freed
+/* Frees every entry expired at now (past its bound plus the keep-stale
+ * time). Otherwise an expired entry is freed
  * only when its shard is next used, which for a container that read once
  * may be never. */
 void rcache_expire(struct rcache *c, uint64_t now);

@@ -202,6 +202,52 @@ static void test_threads(void)
 	rcache_free(c);
 }
 
+/* Renewal: while one caller renders a key past its window, the others
+ * are served the key's last render, never anything older. */
+static void test_take(void)
+{
+	struct rcache *c = rcache_new(1, 4, 4096);
+	struct strbuf out = STRBUF_INIT;
+	const char *k = "stat|a";
+	size_t kl = strlen(k);
+
+	rcache_keep_stale(c, 1000 * MS);
+	ok(rcache_take(c, k, kl, 1 * MS, &out) == RCACHE_RENDER, "nothing kept: the caller renders");
+	ok(rcache_take(c, k, kl, 1 * MS, &out) == RCACHE_RENDER,
+	   "still nothing to serve: the next caller renders too");
+	put(c, k, 1 * MS, 100, "r1", 2 * MS);
+	ok(rcache_take(c, k, kl, 5 * MS, &out) == RCACHE_HIT && !strcmp(sb_str(&out), "r1"), "a live render is a hit");
+	ok(rcache_take(c, k, kl, 11 * MS, &out) == RCACHE_RENDER, "past its window: the first caller renews");
+	ok(rcache_take(c, k, kl, 12 * MS, &out) == RCACHE_STALE && !strcmp(sb_str(&out), "r1"),
+	   "a second caller meanwhile gets the last render");
+	ok(rcache_take(c, k, kl, 13 * MS, &out) == RCACHE_STALE, "and a third");
+	ok(!get(c, k, 13 * MS, &out), "a plain get still misses: nothing past its window is fresh");
+	put(c, k, 11 * MS, 200, "r2", 14 * MS);
+	ok(rcache_take(c, k, kl, 15 * MS, &out) == RCACHE_HIT && !strcmp(sb_str(&out), "r2"),
+	   "the renewed render is served once put");
+	put(c, k, 9 * MS, 150, "slow r1.5", 16 * MS);
+	ok(get(c, k, 16 * MS, &out) && !strcmp(sb_str(&out), "r2"), "a slower, older render does not replace it");
+
+	ok(rcache_take(c, k, kl, 30 * MS, &out) == RCACHE_RENDER, "past the window again: renew");
+	rcache_unclaim(c, k, kl);
+	ok(rcache_take(c, k, kl, 31 * MS, &out) == RCACHE_RENDER, "a failed renewal given up: the next caller renews");
+	ok(rcache_take(c, k, kl, 31 * MS + 1, &out) == RCACHE_STALE, "and the one after it is served the last render");
+	ok(rcache_take(c, k, kl, 1032 * MS, &out) == RCACHE_RENDER,
+	   "a renewer busy for longer than entries are kept is not waited for");
+
+	put(c, k, 1040 * MS, 300, "r3", 1040 * MS + 20 * MS);
+	ok(rcache_take(c, k, kl, 1061 * MS, &out) == RCACHE_RENDER && rcache_count(c) == 1,
+	   "a render put after its window is still kept (it was handed out)");
+	ok(rcache_take(c, k, kl, 1062 * MS, &out) == RCACHE_STALE && !strcmp(sb_str(&out), "r3"),
+	   "and is served to callers while it is renewed");
+	rcache_expire(c, 1050 * MS + 1000 * MS - 1);
+	is_u64(rcache_count(c), 1, "kept until its window plus the keep-stale time");
+	rcache_expire(c, 1050 * MS + 1000 * MS);
+	is_u64(rcache_count(c), 0, "then freed");
+	sb_free(&out);
+	rcache_free(c);
+}
+
 int main(void)
 {
 	test_bound();
@@ -210,5 +256,6 @@ int main(void)
 	test_order();
 	test_limits();
 	test_threads();
+	test_take();
 	return tap_done();
 }

@@ -1,0 +1,47 @@
+/* The render window: how long a rendered file (and a reader's resolved
+ * view, reader.h) is served to every reader of the container before the
+ * next read renders afresh.
+ *
+ * One USER_HZ tick (10 ms) while the daemon keeps up: the finest unit
+ * /proc/stat and /proc/uptime print in. When more requests are being
+ * answered at once than there are CPUs, the window stretches with the
+ * excess, up to WINDOW_LOAD_MAX ticks: with 64 containers each reading
+ * in a loop, a 10 ms window makes nearly every read a render (each
+ * container's file is read about every 10 ms), and the renders, not the
+ * readers, then decide everyone's latency. A reader cannot tell the
+ * difference, except that two reads within the window show the same
+ * values; nothing goes back.
+ *
+ * A key whose render is costly gets a longer window still, so that its
+ * renders take at most 1/WINDOW_COST_SHARE of a CPU however often it is
+ * read (/proc/stat of a container of 20,000 threads counts every thread's
+ * state): the daemon's time for one container is bounded, and its
+ * neighbours keep theirs. At most WINDOW_MAX_NS. */
+#ifndef CVIEWFS_WINDOW_H
+#define CVIEWFS_WINDOW_H
+
+#include <stdint.h>
+
+#define WINDOW_BASE_NS 10000000ULL
+#define WINDOW_LOAD_MAX 8
+#define WINDOW_COST_SHARE 20
+#define WINDOW_MAX_NS 1000000000ULL
+
+/* The stretch factor (1..WINDOW_LOAD_MAX) for `busy` requests being
+ * answered at once on `cpus` CPUs. Pure. */
+unsigned window_stretch_for(unsigned busy, unsigned cpus);
+/* The window of a render that cost cost_ns of CPU under that stretch.
+ * Pure. */
+uint64_t window_for(unsigned stretch, uint64_t cost_ns);
+
+/* A request thread starts and ends answering a request. */
+void window_busy_enter(void);
+void window_busy_leave(void);
+/* The stretch factor now, and the window of a render that cost cost_ns. */
+unsigned window_stretch(void);
+uint64_t window_ns(uint64_t cost_ns);
+
+/* CPU time of the calling thread, ns: what a render costs the daemon. */
+uint64_t window_thread_cpu_ns(void);
+
+#endif

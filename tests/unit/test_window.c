@@ -1,0 +1,51 @@
+/* The render window: 10 ms while the daemon keeps up, stretched under load
+ * and for costly renders, bounded. */
+#include "tap.h"
+#include "view/window.h"
+
+#define MS 1000000ULL
+
+static void test_stretch(void)
+{
+	is_u64(window_stretch_for(0, 2), 1, "idle: no stretch");
+	is_u64(window_stretch_for(1, 2), 1, "one request on 2 CPUs: no stretch");
+	is_u64(window_stretch_for(3, 2), 1, "3 requests on 2 CPUs: still one per CPU and a half");
+	is_u64(window_stretch_for(4, 2), 2, "4 requests on 2 CPUs: twice");
+	is_u64(window_stretch_for(16, 2), 8, "16 requests on 2 CPUs: 8 times");
+	is_u64(window_stretch_for(64, 2), WINDOW_LOAD_MAX, "64 requests on 2 CPUs: capped");
+	is_u64(window_stretch_for(16, 64), 1, "16 requests on 64 CPUs: no stretch");
+	is_u64(window_stretch_for(5, 0), 5, "unknown CPU count: counted as one");
+}
+
+static void test_window(void)
+{
+	is_u64(window_for(1, 0), 10 * MS, "a cheap render, no load: one tick");
+	is_u64(window_for(0, 0), 10 * MS, "stretch 0 is taken as 1");
+	is_u64(window_for(8, 40000), 80 * MS, "under the most load: 8 ticks");
+	is_u64(window_for(1, 400000), 10 * MS, "a 0.4 ms render fits in 1/20 of a 10 ms window");
+	is_u64(window_for(1, 2 * MS), 40 * MS, "a 2 ms render: 40 ms, 1/20 of a CPU");
+	is_u64(window_for(8, 2 * MS), 80 * MS, "the longer of the two bounds");
+	is_u64(window_for(1, 30 * MS), 600 * MS, "a 30 ms render (20,000 threads counted): 600 ms");
+	is_u64(window_for(1, 200 * MS), WINDOW_MAX_NS, "capped at the maximum");
+	is_u64(window_for(1, UINT64_MAX), WINDOW_MAX_NS, "a cost off a broken clock does not wrap");
+}
+
+static void test_busy(void)
+{
+	unsigned before = window_stretch();
+	for (int i = 0; i < 1000; i++)
+		window_busy_enter();
+	ok(window_stretch() == WINDOW_LOAD_MAX, "1000 requests at once: the most stretch");
+	for (int i = 0; i < 1000; i++)
+		window_busy_leave();
+	is_u64(window_stretch(), before, "back to what it was once they are answered");
+	ok(window_thread_cpu_ns() > 0, "the thread's CPU time is readable");
+}
+
+int main(void)
+{
+	test_stretch();
+	test_window();
+	test_busy();
+	return tap_done();
+}
