@@ -108,13 +108,17 @@ struct counter {
 static bool count_one(pid_t tid, void *arg)
 {
 	struct counter *c = arg;
-	char rel[32];
+	char rel[48];
 
 	c->out->total++;
 	if (tid == c->self) {
 		c->out->running++;
 	} else {
-		snprintf(rel, sizeof(rel), "%d/stat", (int)tid);
+		/* The thread's own stat, under its task directory: <tid>/stat
+		 * is the whole thread group's (do_task_stat sums every
+		 * thread's times), which made counting a process of N threads
+		 * cost N^2 (20,000 threads: 80 s). */
+		snprintf(rel, sizeof(rel), "%d/task/%d/stat", (int)tid, (int)tid);
 		/* A thread that exited since the list was read counts as asleep. */
 		char state = host_read_proc_small(rel, &c->stat) == 0 ? proc_stat_state(sb_str(&c->stat)) : 0;
 		if (state == 'R')
