@@ -182,14 +182,60 @@ struct keeping {
 };
 static __thread struct keeping *keeping;
 
+static uint64_t render_ttl(const struct keeping *k, uint64_t now)
+{
+	uint64_t cost = window_thread_cpu_ns() - k->cpu_start;
+	return window_ttl(window_stretch(), cost, now > k->born ? now - k->born : 0);
+}
+
+/* Readers waiting for a container's first render (RCACHE_WAIT), woken
+ * when any render is kept or given up. */
+static pthread_mutex_t first_render_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t first_render_done = PTHREAD_COND_INITIALIZER;
+static _Atomic unsigned first_render_waiters;
+
+static void wake_waiters(void)
+{
+	if (!atomic_load_explicit(&first_render_waiters, memory_order_relaxed))
+		return;
+	pthread_mutex_lock(&first_render_lock);
+	pthread_cond_broadcast(&first_render_done);
+	pthread_mutex_unlock(&first_render_lock);
+}
+
+/* Until the first render is kept: then it is served like any other. The
+ * wait is short (a render), bounded by the claim's time-out, and costs no
+ * CPU; a wake-up missed between the take and the wait costs at most one
+ * 10 ms step. */
+static enum rcache_take wait_first_render(const struct strbuf *key, struct strbuf *out)
+{
+	enum rcache_take t;
+	atomic_fetch_add(&first_render_waiters, 1);
+	pthread_mutex_lock(&first_render_lock);
+	do {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 10000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&first_render_done, &first_render_lock, &until);
+		t = rcache_take(cache(), key->buf, key->len, monotonic_ns(), out);
+	} while (t == RCACHE_WAIT);
+	pthread_mutex_unlock(&first_render_lock);
+	atomic_fetch_sub(&first_render_waiters, 1);
+	return t;
+}
+
 void keep_render(const struct strbuf *out, uint64_t order)
 {
 	struct keeping *k = keeping;
 	if (!k)
 		return;
-	rcache_put(cache(), k->key->buf, k->key->len, k->born,
-		   window_ns(window_thread_cpu_ns() - k->cpu_start), order, sb_str(out), out->len,
-		   monotonic_ns());
+	uint64_t now = monotonic_ns();
+	rcache_put(cache(), k->key->buf, k->key->len, k->born, render_ttl(k, now), order, sb_str(out),
+		   out->len, now);
 	k->kept = true;
 }
 
@@ -208,19 +254,23 @@ static int render_and_keep(const struct vfile *vf, pid_t reader, const struct re
 	keeping = NULL;
 	/* Kept before it is handed out: whoever saw this render finds it or
 	 * a later one in the cache. */
-	if (ret == 0 && !k.kept)
-		rcache_put(cache(), key->buf, key->len, k.born, window_ns(window_thread_cpu_ns() - k.cpu_start),
-			   order, sb_str(out), out->len, monotonic_ns());
-	else if (ret != 0)
+	if (ret == 0 && !k.kept) {
+		uint64_t now = monotonic_ns();
+		rcache_put(cache(), key->buf, key->len, k.born, render_ttl(&k, now), order, sb_str(out),
+			   out->len, now);
+	} else if (ret != 0) {
 		rcache_unclaim(cache(), key->buf, key->len);
+	}
+	wake_waiters();
 	return ret;
 }
 
 /* The show function of every per-container file: resolve the reader's
  * view, then serve the container's render of its window, or render and
  * keep it. While one thread renders a container's file, its other readers
- * are served the previous render (rcache_take): one render at a time per
- * container and file, whatever the number of its readers. Nothing is
+ * are served the previous render, or wait for the first (rcache_take):
+ * one render at a time per container and file, whatever the number of
+ * its readers. Nothing is
  * cached when virtualization is off (begin_view shows the host's file), so
  * SIGUSR2 takes effect at the next read. `fallback` answers readers that
  * cannot be resolved (NULL: the host's file). */
@@ -244,7 +294,10 @@ int show_view(const struct vfile *vf, pid_t reader, struct strbuf *out, fill_fn 
 	 * view may have been resolved a window ago). */
 	struct strbuf key = STRBUF_INIT;
 	view_key(vf, &view, &key);
-	if (rcache_take(cache(), key.buf, key.len, monotonic_ns(), out) == RCACHE_RENDER)
+	enum rcache_take t = rcache_take(cache(), key.buf, key.len, monotonic_ns(), out);
+	if (t == RCACHE_WAIT)
+		t = wait_first_render(&key, out);
+	if (t == RCACHE_RENDER)
 		ret = render_and_keep(vf, reader, &view, &key, fill, out);
 	sb_free(&key);
 	reader_view_free(&view);

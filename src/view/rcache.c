@@ -10,6 +10,7 @@ struct rc_entry {
 	uint64_t hash;
 	uint64_t born, expires, order;
 	uint64_t claimed; /* when a caller claimed its renewal; 0: nobody */
+	bool pending;     /* a placeholder for a first render: no content */
 	size_t klen, len;
 	char data[]; /* key, then content */
 };
@@ -83,12 +84,19 @@ void rcache_clear(struct rcache *c)
 static bool live(const struct rc_entry *e, uint64_t now)
 {
 	/* A clock that went backwards (a caller's bug) must not extend life. */
-	return now >= e->born && now < e->expires;
+	return !e->pending && now >= e->born && now < e->expires;
+}
+
+static bool claim_fresh(const struct rcache *c, const struct rc_entry *e, uint64_t now)
+{
+	return e->claimed && now >= e->claimed && now - e->claimed < c->keep_stale;
 }
 
 /* Still kept: live, or past its bound by less than the keep-stale time. */
 static bool kept(const struct rcache *c, const struct rc_entry *e, uint64_t now)
 {
+	if (e->pending)
+		return claim_fresh(c, e, now);
 	if (now < e->born)
 		return false;
 	return now < e->expires || now - e->expires < c->keep_stale;
@@ -142,6 +150,11 @@ static void copy_out(const struct rc_entry *e, struct strbuf *out)
 	sb_append(out, e->data + e->klen, e->len);
 }
 
+/* A content-less entry marking key as being rendered for the first time.
+ * Called with the shard locked. */
+static void add_placeholder(struct rcache *c, struct rc_shard *s, uint64_t h, const void *key,
+			    size_t klen, uint64_t now);
+
 enum rcache_take rcache_take(struct rcache *c, const void *key, size_t klen, uint64_t now,
 			     struct strbuf *out)
 {
@@ -152,18 +165,26 @@ enum rcache_take rcache_take(struct rcache *c, const void *key, size_t klen, uin
 	pthread_mutex_lock(&s->lock);
 	int i = find(c, s, h, key, klen);
 	struct rc_entry *e = i >= 0 ? s->slot[i] : NULL;
+	if (e && !kept(c, e, now)) {
+		drop_slot(s, (unsigned)i);
+		e = NULL;
+	}
 	if (e && live(e, now)) {
 		copy_out(e, out);
 		r = RCACHE_HIT;
-	} else if (e && !kept(c, e, now)) {
-		drop_slot(s, (unsigned)i);
-	} else if (e && e->claimed && now >= e->claimed && now - e->claimed < c->keep_stale) {
-		copy_out(e, out);
-		r = RCACHE_STALE;
+	} else if (e && claim_fresh(c, e, now)) {
+		if (e->pending) {
+			r = RCACHE_WAIT;
+		} else {
+			copy_out(e, out);
+			r = RCACHE_STALE;
+		}
 	} else if (e) {
 		/* Nobody renews it, or its renewer has been at it for longer
 		 * than an entry is kept: the caller renders. */
 		e->claimed = now ? now : 1;
+	} else if (c->keep_stale) {
+		add_placeholder(c, s, h, key, klen, now);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return r;
@@ -176,7 +197,9 @@ void rcache_unclaim(struct rcache *c, const void *key, size_t klen)
 
 	pthread_mutex_lock(&s->lock);
 	int i = find(c, s, h, key, klen);
-	if (i >= 0)
+	if (i >= 0 && s->slot[i]->pending)
+		drop_slot(s, (unsigned)i); /* its waiters then render themselves */
+	else if (i >= 0)
 		s->slot[i]->claimed = 0;
 	pthread_mutex_unlock(&s->lock);
 }
@@ -215,6 +238,8 @@ static void make_room(struct rcache *c, struct rc_shard *s, size_t need)
 
 static bool supersedes(uint64_t order, uint64_t born, const struct rc_entry *old, uint64_t now)
 {
+	if (old->pending)
+		return true;
 	/* Past its bound, any render begun after it replaces it (its
 	 * counters may have restarted lower); one begun before it never
 	 * does, since the kept entry may be served stale. */
@@ -256,6 +281,19 @@ void rcache_put(struct rcache *c, const void *key, size_t klen, uint64_t born, u
 	s->slot[i] = e;
 	s->bytes += len;
 	pthread_mutex_unlock(&s->lock);
+}
+
+static void add_placeholder(struct rcache *c, struct rc_shard *s, uint64_t h, const void *key,
+			    size_t klen, uint64_t now)
+{
+	struct rc_entry *e = xmalloc(sizeof(*e) + klen);
+	*e = (struct rc_entry){ .hash = h, .born = now, .expires = now, .claimed = now ? now : 1,
+				.pending = true, .klen = klen };
+	memcpy(e->data, key, klen);
+	unsigned i = sweep(c, s, now);
+	if (s->slot[i])
+		drop_slot(s, i);
+	s->slot[i] = e;
 }
 
 void rcache_expire(struct rcache *c, uint64_t now)

@@ -54,12 +54,15 @@ enum rcache_take {
 			* out: another caller is rendering the key now */
 	RCACHE_RENDER, /* nothing to serve: the caller renders, then calls
 			* rcache_put (or rcache_unclaim if it cannot) */
+	RCACHE_WAIT,   /* another caller is making the key's first render:
+			* nothing to serve yet, ask again shortly */
 };
 
 /* rcache_get that, on a miss, either claims the key's renewal for the
  * caller (RCACHE_RENDER) or, when another caller claimed it less than
- * the keep-stale time ago and the key's last entry is still kept, serves
- * that entry (RCACHE_STALE). */
+ * the keep-stale time ago, serves the key's last entry (RCACHE_STALE) or,
+ * if there is none yet, says to wait for it (RCACHE_WAIT). With keep-stale
+ * 0 it never claims: every miss is RCACHE_RENDER. */
 enum rcache_take rcache_take(struct rcache *c, const void *key, size_t klen, uint64_t now,
 			     struct strbuf *out);
 /* Gives up a claim made by rcache_take (the render failed). */

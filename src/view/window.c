@@ -27,6 +27,18 @@ uint64_t window_for(unsigned stretch, uint64_t cost_ns)
 	return w > WINDOW_MAX_NS ? WINDOW_MAX_NS : w;
 }
 
+uint64_t window_ttl(unsigned stretch, uint64_t cost_ns, uint64_t elapsed_ns)
+{
+	uint64_t plain = window_for(stretch, 0), w = window_for(stretch, cost_ns);
+	/* A cheap render's window counts from its inputs, which bounds how
+	 * old a served value can be; a costly one's from its end, which
+	 * bounds how often it runs. */
+	if (w == plain)
+		return plain;
+	/* elapsed_ns off a broken clock must not wrap around. */
+	return elapsed_ns < UINT64_MAX - w ? elapsed_ns + w : UINT64_MAX;
+}
+
 void window_busy_enter(void)
 {
 	atomic_fetch_add_explicit(&busy, 1, memory_order_relaxed);

@@ -12,11 +12,12 @@
  * difference, except that two reads within the window show the same
  * values; nothing goes back.
  *
- * A key whose render is costly gets a longer window still, so that its
- * renders take at most 1/WINDOW_COST_SHARE of a CPU however often it is
- * read (/proc/stat of a container of 20,000 threads counts every thread's
- * state): the daemon's time for one container is bounded, and its
- * neighbours keep theirs. At most WINDOW_MAX_NS. */
+ * A key whose render is costly gets a longer window still, counted from
+ * the render's end, so that its renders take at most 1/WINDOW_COST_SHARE
+ * of a CPU however often it is read (/proc/stat of a container of 20,000
+ * threads counts every thread's state): the daemon's time for one
+ * container is bounded, and its neighbours keep theirs. At most
+ * WINDOW_MAX_NS after the render's end. */
 #ifndef CVIEWFS_WINDOW_H
 #define CVIEWFS_WINDOW_H
 
@@ -25,7 +26,7 @@
 #define WINDOW_BASE_NS 10000000ULL
 #define WINDOW_LOAD_MAX 8
 #define WINDOW_COST_SHARE 20
-#define WINDOW_MAX_NS 1000000000ULL
+#define WINDOW_MAX_NS 5000000000ULL
 
 /* The stretch factor (1..WINDOW_LOAD_MAX) for `busy` requests being
  * answered at once on `cpus` CPUs. Pure. */
@@ -33,6 +34,10 @@ unsigned window_stretch_for(unsigned busy, unsigned cpus);
 /* The window of a render that cost cost_ns of CPU under that stretch.
  * Pure. */
 uint64_t window_for(unsigned stretch, uint64_t cost_ns);
+
+/* How long after its inputs were gathered (born) a render that cost
+ * cost_ns of CPU and ended elapsed_ns after born is served. Pure. */
+uint64_t window_ttl(unsigned stretch, uint64_t cost_ns, uint64_t elapsed_ns);
 
 /* A request thread starts and ends answering a request. */
 void window_busy_enter(void);

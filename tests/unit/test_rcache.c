@@ -213,11 +213,17 @@ static void test_take(void)
 
 	rcache_keep_stale(c, 1000 * MS);
 	ok(rcache_take(c, k, kl, 1 * MS, &out) == RCACHE_RENDER, "nothing kept: the caller renders");
-	ok(rcache_take(c, k, kl, 1 * MS, &out) == RCACHE_RENDER,
-	   "still nothing to serve: the next caller renders too");
+	ok(rcache_take(c, k, kl, 1 * MS, &out) == RCACHE_WAIT,
+	   "nothing to serve while the first render is made: the next caller waits for it");
+	ok(!get(c, k, 1 * MS, &out), "the placeholder is no hit");
+	rcache_unclaim(c, k, kl);
+	ok(rcache_take(c, k, kl, 1 * MS, &out) == RCACHE_RENDER, "a first render given up: the next caller makes it");
+	ok(rcache_take(c, k, kl, 1001 * MS, &out) == RCACHE_RENDER,
+	   "a first render not made within the keep-stale time is not waited for");
 	put(c, k, 1 * MS, 100, "r1", 2 * MS);
 	ok(rcache_take(c, k, kl, 5 * MS, &out) == RCACHE_HIT && !strcmp(sb_str(&out), "r1"), "a live render is a hit");
 	ok(rcache_take(c, k, kl, 11 * MS, &out) == RCACHE_RENDER, "past its window: the first caller renews");
+	ok(rcache_count(c) == 1, "one entry for the key, whatever its placeholders were");
 	ok(rcache_take(c, k, kl, 12 * MS, &out) == RCACHE_STALE && !strcmp(sb_str(&out), "r1"),
 	   "a second caller meanwhile gets the last render");
 	ok(rcache_take(c, k, kl, 13 * MS, &out) == RCACHE_STALE, "and a third");

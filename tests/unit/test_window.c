@@ -26,8 +26,19 @@ static void test_window(void)
 	is_u64(window_for(1, 2 * MS), 40 * MS, "a 2 ms render: 40 ms, 1/20 of a CPU");
 	is_u64(window_for(8, 2 * MS), 80 * MS, "the longer of the two bounds");
 	is_u64(window_for(1, 30 * MS), 600 * MS, "a 30 ms render (20,000 threads counted): 600 ms");
-	is_u64(window_for(1, 200 * MS), WINDOW_MAX_NS, "capped at the maximum");
+	is_u64(window_for(1, 200 * MS), 4000 * MS, "a 200 ms render: 4 s");
+	is_u64(window_for(1, 300 * MS), WINDOW_MAX_NS, "capped at the maximum");
 	is_u64(window_for(1, UINT64_MAX), WINDOW_MAX_NS, "a cost off a broken clock does not wrap");
+}
+
+static void test_ttl(void)
+{
+	is_u64(window_ttl(1, 50000, 1 * MS), 10 * MS, "a cheap render: its window counts from its inputs");
+	is_u64(window_ttl(8, 50000, 1 * MS), 80 * MS, "also when stretched");
+	is_u64(window_ttl(1, 30 * MS, 300 * MS), 900 * MS,
+	       "a costly render that took 300 ms: 600 ms more after its end");
+	is_u64(window_ttl(1, 300 * MS, 2000 * MS), 2000 * MS + WINDOW_MAX_NS, "the most after its end is the maximum");
+	is_u64(window_ttl(1, 30 * MS, UINT64_MAX - 1), UINT64_MAX, "a broken clock does not wrap");
 }
 
 static void test_busy(void)
@@ -46,6 +57,7 @@ int main(void)
 {
 	test_stretch();
 	test_window();
+	test_ttl();
 	test_busy();
 	return tap_done();
 }
