@@ -5,6 +5,7 @@
 #include "fs/show.h"
 #include "cgroup/cgroup.h"
 #include "host/host.h"
+#include "metrics/metrics.h"
 #include "reader/reader.h"
 #include "render/render.h"
 #include "util/clock.h"
@@ -104,6 +105,11 @@ void files_cache_clear(void)
 	rcache_clear(cache());
 }
 
+unsigned files_cache_entries(void)
+{
+	return rcache_count(cache());
+}
+
 void files_tidy(void)
 {
 	uint64_t now = monotonic_ns();
@@ -199,7 +205,7 @@ int show_view(const struct vfile *vf, pid_t reader, struct strbuf *out, fill_fn 
 
 	if (!files_virtualizing())
 		return show_host(vf, reader, out);
-	if (show_kept(vf, reader, out))
+	if (metrics_cache_hit(show_kept(vf, reader, out)))
 		return 0;
 	if (reader_resolve(reader, &view) != 0)
 		return fallback ? fallback(vf, reader, out) : show_host(vf, reader, out);
@@ -212,7 +218,7 @@ int show_view(const struct vfile *vf, pid_t reader, struct strbuf *out, fill_fn 
 	uint64_t born = view.as_of_ns;
 	struct strbuf key = STRBUF_INIT;
 	view_key(vf, &view, &key);
-	if (!rcache_get(cache(), key.buf, key.len, monotonic_ns(), out)) {
+	if (!metrics_cache(rcache_get(cache(), key.buf, key.len, monotonic_ns(), out))) {
 		uint64_t order = born;
 		struct keeping k = { .key = &key, .born = born };
 		sb_reset(out);
