@@ -578,6 +578,22 @@ static void take_fds(struct supervisor *s, const struct held_fds *h)
 	s->adopted = true;
 }
 
+/* Whether fd is a memfd made as `name` (memfd()): a number found in an
+ * environment variable may be stale (CVIEWFS_SUPERVISOR_MORE inherited
+ * through a release that ignored it). */
+static bool is_memfd(int fd, const char *name)
+{
+	char link[64], target[128];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = fd >= 0 ? readlink(link, target, sizeof(target) - 1) : -1;
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	size_t len = strlen(name);
+	return !strncmp(target, "/memfd:", 7) && !strncmp(target + 7, name, len) &&
+	       (target[7 + len] == '\0' || target[7 + len] == ' ');
+}
+
 /* Started by a supervisor that replaced itself (SIGUSR1): same pid, the
  * mount, descriptors and serving process are ours already. */
 static bool adopt_reexec(struct supervisor *s)
@@ -588,6 +604,8 @@ static bool adopt_reexec(struct supervisor *s)
 		return false;
 	int ok = reexec_parse(spec, &r);
 	reexec_parse_more(getenv(REEXEC_MORE_ENV), &r);
+	if (!is_memfd(r.fds.metrics, "cviewfs-metrics"))
+		r.fds.metrics = -1;
 	unsetenv(REEXEC_ENV);
 	unsetenv(REEXEC_MORE_ENV);
 	if (ok < 0) {
