@@ -148,25 +148,24 @@ static void reg(unsigned id, const char *family, const char *suffix, const char 
 	metrics_slot[id] = (uint16_t)metrics_register(family, suffix, labels, help, type, decimals);
 }
 
-/* Every series of this release, in the order the file shows them. */
+void metrics_register_file(unsigned file, const char *name)
+{
+	char labels[64];
+	if (file >= METRICS_FILES)
+		return;
+	snprintf(labels, sizeof(labels), "file=\"%s\"", name);
+	reg(MI_READS + file, "cviewfs_reads_total", "", labels,
+	    "Reads of each file from its start (cgroup: the cgroupfs view's files)", PROM_COUNTER, 0);
+	reg(MI_READ_ERRORS + file, "cviewfs_read_errors_total", "", labels,
+	    "Reads of each file that failed", PROM_COUNTER, 0);
+}
+
+/* Every series of this release but the files', in the order the file
+ * shows them. */
 static void register_all(void)
 {
 	char labels[64];
 
-	for (unsigned f = 0; f < METRICS_FILES; f++) {
-		if (f < nr_vfiles && f < METRICS_FILE_CPU_ONLINE)
-			snprintf(labels, sizeof(labels), "file=\"%s/%s\"", vfiles[f].dir, vfiles[f].name);
-		else if (f == METRICS_FILE_CPU_ONLINE)
-			snprintf(labels, sizeof(labels), "file=\"sys/devices/system/cpu/cpuN/online\"");
-		else if (f == METRICS_FILE_CGROUP)
-			snprintf(labels, sizeof(labels), "file=\"cgroup\"");
-		else
-			continue; /* "other": nothing is there today */
-		reg(MI_READS + f, "cviewfs_reads_total", "", labels,
-		    "Reads of each file from its start (cgroup: the cgroupfs view's files)", PROM_COUNTER, 0);
-		reg(MI_READ_ERRORS + f, "cviewfs_read_errors_total", "", labels,
-		    "Reads of each file that failed", PROM_COUNTER, 0);
-	}
 	reg(MI_CACHE_HITS, "cviewfs_render_cache_hits_total", "", "",
 	    "Reads of a per-container file served from its render of the last 10 ms", PROM_COUNTER, 0);
 	reg(MI_CACHE_MISSES, "cviewfs_render_cache_misses_total", "", "",
@@ -292,7 +291,7 @@ static void map_private(void)
 	mm.shared = false;
 }
 
-void metrics_attach(int fd)
+void metrics_attach(int fd, void (*register_files)(void))
 {
 	metrics_detach();
 	int r = fd >= 0 ? map_fd(fd) : -EBADF;
@@ -304,6 +303,8 @@ void metrics_attach(int fd)
 		map_private();
 	}
 	if (mm.h) {
+		if (register_files)
+			register_files();
 		register_all();
 		metrics_shared = block_at(0);
 		/* The first process of the mount sets it; successors keep it. */

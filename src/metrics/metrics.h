@@ -165,9 +165,15 @@ void metrics_sample_end(uint64_t begin);
 /* ---- set-up ---- */
 
 /* Maps the counters of memfd fd (laid out here if empty; fd < 0 or
- * unusable: private memory, logged) and registers this release's series.
- * Before any thread counts. */
-void metrics_attach(int fd);
+ * unusable: private memory, logged) and registers this release's series:
+ * register_files' first (metrics_register_files: the table of files), then
+ * the rest. Before any thread counts. */
+void metrics_attach(int fd, void (*register_files)(void));
+/* Registers reads and errors of file id `file`, labelled file="name". */
+void metrics_register_file(unsigned file, const char *name);
+/* Every file of fs/files.h's table (metrics/files.c: the daemon's, not the
+ * parsers' fuzz build's). */
+void metrics_register_files(void);
 /* Unmaps; counting goes to a private sink again. After every thread. */
 void metrics_detach(void);
 /* The calling request thread's block: request thread `index` (loop.c).

@@ -694,7 +694,7 @@ int supervisor_main(const struct options *given, char **argv)
 	if (s.metrics_fd < 0 && (s.metrics_fd = memfd("cviewfs-metrics", false)) < 0)
 		log_warn("metrics: memfd_create: %s; each serving process counts from zero and only "
 			 "the supervisor's counts reach the metrics file", strerror(errno));
-	metrics_attach(s.metrics_fd);
+	metrics_attach(s.metrics_fd, metrics_register_files);
 	fdstore_put(&(struct held_fds){ s.fuse_fd, s.init_fd, s.journal_fd, s.state_fd, s.inflight_fd,
 					s.metrics_fd });
 	if (reexeced) {

@@ -278,7 +278,7 @@ int worker_main(const struct options *o, const char *prog, const struct handoff 
 	 * small blocks come from per-thread caches without the arena lock). */
 	mallopt(M_ARENA_MAX, 1);
 	log_setup(!o->foreground, o->debug);
-	metrics_attach(h->metrics_fd);
+	metrics_attach(h->metrics_fd, metrics_register_files);
 	if (h->metrics_fd < 0)
 		log_info("metrics: no counters from the supervisor (an older release?): this process "
 			 "counts in its own memory");

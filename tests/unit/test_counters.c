@@ -120,7 +120,7 @@ static void test_counters(void)
 	char buf[256];
 	int fd = memfd_create("test-metrics", MFD_CLOEXEC);
 	ok(fd >= 0, "a memfd, as the supervisor makes");
-	metrics_attach(fd);
+	metrics_attach(fd, metrics_register_files);
 	struct stat st = { 0 };
 	int r = fstat(fd, &st);
 	ok(r == 0 && st.st_size > 0, "laid out in the memfd (%lld bytes)", (long long)st.st_size);
@@ -210,7 +210,7 @@ static void test_counters(void)
 	unsigned meminfo_id = metrics_vfile_id(meminfo()), meminfo_slot = metrics_slot[MI_READS + meminfo_id];
 	metrics_detach();
 	metrics_vfile_read(meminfo(), 0); /* between processes: counted nowhere, harmless */
-	metrics_attach(fd);
+	metrics_attach(fd, metrics_register_files);
 	is_u64(metrics_slot[MI_READS + meminfo_id], meminfo_slot, "a successor finds meminfo's series where it was");
 	is_u64(metrics_value(meminfo_slot), 6, "... with its 6 reads");
 	metrics_thread(1);
@@ -228,7 +228,7 @@ static void test_counters(void)
 	close(fd);
 
 	/* No memfd (an older supervisor): private memory, still counting. */
-	metrics_attach(-1);
+	metrics_attach(-1, metrics_register_files);
 	metrics_thread(0);
 	metrics_vfile_read(meminfo(), 0);
 	rendered(&out);
@@ -241,7 +241,7 @@ static void test_counters(void)
 	char junk[8192];
 	memset(junk, 'x', sizeof(junk));
 	ok(fd >= 0 && write(fd, junk, sizeof(junk)) == (ssize_t)sizeof(junk), "a memfd of junk");
-	metrics_attach(fd);
+	metrics_attach(fd, metrics_register_files);
 	metrics_thread(0);
 	metrics_vfile_read(meminfo(), 0);
 	rendered(&out);
@@ -260,7 +260,7 @@ static void test_file(void)
 	char dir[] = "/tmp/test-metrics.XXXXXX";
 	ok(mkdtemp(dir) != NULL, "a temporary directory");
 	char *path = xasprintf("%s/cviewfs.prom", dir);
-	metrics_attach(-1);
+	metrics_attach(-1, metrics_register_files);
 	metrics_set(MI_RESTARTS, 3);
 	metrics_write_file(path);
 	struct stat st;
