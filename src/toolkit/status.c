@@ -160,10 +160,11 @@ static void print_summary(const struct prom_text *t, double age)
 	}
 	printf("%s\n", strcmp(sep, " (") ? ")" : "");
 
-	printf("serving processes: %.0f started, %.0f restarted after a crash, %.0f upgrades",
+	double upgrades = prom_sum(t, "cviewfs_upgrades_total", NULL);
+	printf("serving processes: %.0f started, %.0f restarted after a crash, %.0f upgrade%s",
 	       prom_sum(t, "cviewfs_serving_process_starts_total", NULL),
-	       prom_sum(t, "cviewfs_serving_process_restarts_total", NULL),
-	       prom_sum(t, "cviewfs_upgrades_total", NULL));
+	       prom_sum(t, "cviewfs_serving_process_restarts_total", NULL), upgrades,
+	       upgrades == 1 ? "" : "s");
 	double failed = prom_sum(t, "cviewfs_upgrade_failures_total", NULL);
 	if (failed > 0)
 		printf(" (%.0f failed)", failed);

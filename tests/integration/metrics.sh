@@ -135,7 +135,7 @@ echo "$OUT" | sed 's/^/# /'
 ok "$([ $RC = 0 ] && echo "$OUT" | grep -q "^cviewfs: running, pid $SUP, up " && echo 1)" "status: the daemon's pid and uptime"
 ok "$(echo "$OUT" | grep -qE '^reads: [0-9]+ \([0-9.]+/s .*\), 0 failed' && echo 1)" "status: reads, rate and errors"
 ok "$(echo "$OUT" | grep -qE '^request latency: p50 [0-9.]+ (us|ms), p99 [0-9.]+ (us|ms|s)' && echo 1)" "status: latency p50 and p99"
-ok "$(echo "$OUT" | grep -q '^serving processes: 3 started, 1 restarted after a crash, 1 upgrades' && echo 1)" "status: starts, restarts, upgrades"
+ok "$(echo "$OUT" | grep -q '^serving processes: 3 started, 1 restarted after a crash, 1 upgrade$' && echo 1)" "status: starts, restarts, upgrades"
 ok "$(echo "$OUT" | grep -q '^render cache: [0-9.]*% hits' && echo "$OUT" | grep -q '^fallbacks to host values: ' &&
 	echo "$OUT" | grep -q '^containers tracked: ' && echo 1)" "status: hit ratio, fallbacks, containers"
 OUT=$("$CVIEWFS_TOOLKIT" status --metrics-file "$TMP/nothing.prom" 2>&1)
