@@ -1,4 +1,5 @@
 #include "options.h"
+#include "metrics/metrics.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@ enum {
 	OPT_RUNTIME_DIR,
 	OPT_VIEW_FROM,
 	OPT_CPUINFO_TOPOLOGY,
+	OPT_METRICS_FILE,
 };
 
 void options_usage(const char *prog)
@@ -41,6 +43,9 @@ void options_usage(const char *prog)
 	       "      --cpuinfo-topology host|flat\n"
 	       "                         cpuinfo topology fields: as the host's (default, as\n"
 	       "                         lxcfs) or each CPU its own socket (as openEuler's lxcfs)\n"
+	       "      --metrics-file PATH|none\n"
+	       "                         Prometheus text file of the daemon's metrics, written\n"
+	       "                         every 15 s (default: the pid file's path, .prom for .pid)\n"
 	       "      --view-from WHO    whose cgroup a reader sees: 'init' (default: the init\n"
 	       "                         of the reader's pid namespace, as lxcfs) or 'reader'\n"
 	       "                         (the reader's own cgroup; for pods sharing a pid\n"
@@ -76,9 +81,11 @@ int options_parse(int argc, char **argv, struct options *o, struct strbuf *err)
 		{ "runtime-dir", required_argument, NULL, OPT_RUNTIME_DIR },
 		{ "view-from", required_argument, NULL, OPT_VIEW_FROM },
 		{ "cpuinfo-topology", required_argument, NULL, OPT_CPUINFO_TOPOLOGY },
+		{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
+	bool no_metrics = false;
 
 	memset(o, 0, sizeof(*o));
 	o->runtime_dir = "/run";
@@ -102,6 +109,14 @@ int options_parse(int argc, char **argv, struct options *o, struct strbuf *err)
 		case OPT_ENABLE_PIDFD: break;
 		case OPT_ENABLE_CGROUP: o->enable_cgroup = true; break;
 		case OPT_RUNTIME_DIR: o->runtime_dir = optarg; break;
+		case OPT_METRICS_FILE:
+			if (!*optarg) {
+				sb_puts(err, "--metrics-file takes a path, or 'none'");
+				return 1;
+			}
+			no_metrics = !strcmp(optarg, "none");
+			o->metrics_file = no_metrics ? NULL : optarg;
+			break;
 		case OPT_VIEW_FROM:
 			if (!strcmp(optarg, "init"))
 				o->view_from = VIEW_FROM_INIT;
@@ -140,6 +155,8 @@ int options_parse(int argc, char **argv, struct options *o, struct strbuf *err)
 	o->mountpoint = argv[optind];
 	if (!o->pidfile)
 		o->pidfile = o->pidfile_owned = xasprintf("%s/cviewfs.pid", o->runtime_dir);
+	if (!o->metrics_file && !no_metrics)
+		o->metrics_file = o->metrics_file_owned = metrics_default_path(o->pidfile);
 	return 0;
 }
 
@@ -147,5 +164,6 @@ void options_free(struct options *o)
 {
 	sb_free(&o->fuse_opts);
 	free(o->pidfile_owned);
-	o->pidfile_owned = NULL;
+	free(o->metrics_file_owned);
+	o->pidfile_owned = o->metrics_file_owned = NULL;
 }

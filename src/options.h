@@ -22,8 +22,11 @@ struct options {
 	const char *pidfile; /* -p; default <runtime dir>/cviewfs.pid */
 	const char *runtime_dir;
 	const char *mountpoint;
+	/* --metrics-file; default the pid file's path with ".prom" for ".pid";
+	 * NULL: none ("--metrics-file none") */
+	const char *metrics_file;
 	struct strbuf fuse_opts; /* every -o, comma-joined */
-	char *pidfile_owned;
+	char *pidfile_owned, *metrics_file_owned;
 };
 
 /* 0 on success; otherwise a message in err and a non-zero exit status. */

@@ -1,10 +1,12 @@
 #include "cgroup/cgroup.h"
 #include "cgroup/kept.h"
 #include "host/host.h"
+#include "metrics/metrics.h"
 #include "util/fileio.h"
 #include "util/log.h"
 #include "util/strbuf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -302,6 +304,7 @@ int cg_read_file(const struct cg_loc *loc, unsigned up, const char *file, struct
 
 void cg_log_fallback(const struct cg_loc *loc, unsigned up, const char *file, const char *cause)
 {
+	metrics_fallback(cause);
 	char *where = ancestor_file(loc, up, file);
 	char *subject = xasprintf("%s:/%s", cg_controller_name(loc->ctrl), where ? where : file);
 	char *key = xasprintf("%s %s", file, cause);
@@ -309,6 +312,31 @@ void cg_log_fallback(const struct cg_loc *loc, unsigned up, const char *file, co
 	free(key);
 	free(subject);
 	free(where);
+}
+
+const char *cg_bad_content(const char *text)
+{
+	const char *p = text ? text : "";
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!*p)
+		return "empty file";
+	/* A number, only too large for its type. */
+	const char *digits = *p == '-' || *p == '+' ? p + 1 : p;
+	if (isdigit((unsigned char)*digits)) {
+		char *end;
+		errno = 0;
+		if (digits == p)
+			(void)strtoull(p, &end, 10);
+		else
+			(void)strtoll(p, &end, 10);
+		bool range = errno == ERANGE;
+		while (isspace((unsigned char)*end))
+			end++;
+		if (range && !*end)
+			return "value out of range";
+	}
+	return "unparsable content";
 }
 
 int cg_read_unified(const struct cgroups *cg, const struct cg_paths *p, const char *file,

@@ -79,8 +79,12 @@ int cg_read_file(const struct cg_loc *loc, unsigned up, const char *file, struct
 /* Number of ancestors of loc's path ("/a/b" has 2: "/a" and "/"). */
 unsigned cg_depth(const struct cg_loc *loc);
 
-/* Logs once per (cgroup, file, cause) that a value fell back to the host. */
+/* Logs once per (cgroup, file, cause) that a value fell back to the host,
+ * and counts every call by cause (metrics/metrics.h). */
 void cg_log_fallback(const struct cg_loc *loc, unsigned up, const char *file, const char *cause);
+/* The cause for a file whose content could not be parsed: "empty file",
+ * "value out of range" (a number too large) or "unparsable content". */
+const char *cg_bad_content(const char *text);
 
 /* ---- memory (memory.c) ---- */
 

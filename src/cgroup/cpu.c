@@ -71,7 +71,7 @@ bool cg_read_cpu_usage_ns(const struct cgroups *cg, const struct cg_paths *p, ui
 		if (r < 0)
 			cg_log_fallback(&loc, 0, "cpuacct.usage", strerror(-r));
 		else if (!parse_u64(sb_str(&buf), ns))
-			cg_log_fallback(&loc, 0, "cpuacct.usage", "unparsable content");
+			cg_log_fallback(&loc, 0, "cpuacct.usage", cg_bad_content(sb_str(&buf)));
 		else
 			ok = true;
 	}
@@ -104,7 +104,7 @@ static bool level_quota(const struct cg_loc *loc, unsigned up, struct strbuf *bu
 		if (cg_read_file(loc, up, "cpu.max", buf) < 0)
 			return false;
 		if (!cpu_max_parse(sb_str(buf), cpus)) {
-			cg_log_fallback(loc, up, "cpu.max", "unparsable content");
+			cg_log_fallback(loc, up, "cpu.max", cg_bad_content(sb_str(buf)));
 			return false;
 		}
 		return true;
@@ -114,7 +114,7 @@ static bool level_quota(const struct cg_loc *loc, unsigned up, struct strbuf *bu
 	if (cg_read_file(loc, up, "cpu.cfs_quota_us", buf) < 0)
 		return false;
 	if (!parse_i64(sb_str(buf), &quota)) {
-		cg_log_fallback(loc, up, "cpu.cfs_quota_us", "unparsable content");
+		cg_log_fallback(loc, up, "cpu.cfs_quota_us", cg_bad_content(sb_str(buf)));
 		return false;
 	}
 	if (quota < 0) {
@@ -224,7 +224,7 @@ bool cg_read_cpu_times(const struct cgroups *cg, const struct cg_paths *p, struc
 		cg_log_fallback(&loc, 0, file, strerror(-r));
 	else if (!(loc.version == 2 ? cpu_stat_v2_parse(sb_str(&buf), out)
 				     : cpuacct_usage_all_parse(sb_str(&buf), out)))
-		cg_log_fallback(&loc, 0, file, "unparsable content");
+		cg_log_fallback(&loc, 0, file, cg_bad_content(sb_str(&buf)));
 	else
 		ok = true;
 	sb_free(&buf);

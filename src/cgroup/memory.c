@@ -98,7 +98,7 @@ static bool own_limit(const struct cg_loc *loc, const char *file, bool log_missi
 		return false;
 	}
 	if (!parse_limit(sb_str(buf), out)) {
-		cg_log_fallback(loc, 0, file, "unparsable content");
+		cg_log_fallback(loc, 0, file, cg_bad_content(sb_str(buf)));
 		return false;
 	}
 	return true;
@@ -116,7 +116,7 @@ static uint64_t ancestors_min(const struct cg_loc *loc, const char *file, struct
 		if (cg_read_file(loc, up, file, buf) < 0)
 			continue;
 		if (!parse_limit(sb_str(buf), &v)) {
-			cg_log_fallback(loc, up, file, "unparsable content");
+			cg_log_fallback(loc, up, file, cg_bad_content(sb_str(buf)));
 			continue;
 		}
 		if (v < min)
@@ -158,7 +158,7 @@ static bool read_u64(const struct cg_loc *loc, const char *file, bool log_missin
 		if (log_missing || r != -ENOENT)
 			cg_log_fallback(loc, 0, file, strerror(-r));
 	} else if (!parse_u64(sb_str(&buf), out)) {
-		cg_log_fallback(loc, 0, file, "unparsable content");
+		cg_log_fallback(loc, 0, file, cg_bad_content(sb_str(&buf)));
 	} else {
 		ok = true;
 	}

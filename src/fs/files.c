@@ -5,6 +5,7 @@
 #include "fs/show.h"
 #include "cgroup/cgroup.h"
 #include "host/host.h"
+#include "metrics/metrics.h"
 #include "reader/reader.h"
 #include "render/render.h"
 #include "util/clock.h"
@@ -107,6 +108,11 @@ static struct rcache *cache(void)
 void files_cache_clear(void)
 {
 	rcache_clear(cache());
+}
+
+unsigned files_cache_entries(void)
+{
+	return rcache_count(cache());
 }
 
 void files_tidy(void)
@@ -282,7 +288,7 @@ int show_view(const struct vfile *vf, pid_t reader, struct strbuf *out, fill_fn 
 
 	if (!files_virtualizing())
 		return show_host(vf, reader, out);
-	if (show_kept(vf, reader, out))
+	if (metrics_cache_hit(show_kept(vf, reader, out)))
 		return 0;
 	if (reader_resolve(reader, &view) != 0)
 		return fallback ? fallback(vf, reader, out) : show_host(vf, reader, out);
@@ -297,7 +303,9 @@ int show_view(const struct vfile *vf, pid_t reader, struct strbuf *out, fill_fn 
 	enum rcache_take t = rcache_take(cache(), key.buf, key.len, monotonic_ns(), out);
 	if (t == RCACHE_WAIT)
 		t = wait_first_render(&key, out);
-	if (t == RCACHE_RENDER)
+	/* A stale render served while another thread renews it is a hit:
+	 * no render was made for this read. */
+	if (!metrics_cache(t != RCACHE_RENDER))
 		ret = render_and_keep(vf, reader, &view, &key, fill, out);
 	sb_free(&key);
 	reader_view_free(&view);

@@ -49,6 +49,8 @@ bool files_virtualizing(void);
 
 /* Drops every kept render (tests; a kept render lives 10 ms anyway). */
 void files_cache_clear(void);
+/* Renders kept now (metrics). */
+unsigned files_cache_entries(void);
 /* Frees what expired (renders, trusted views) and gives free heap pages
  * back to the kernel: called every few seconds, so that a burst of
  * readers (every container reading once) does not stay resident. */

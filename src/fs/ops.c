@@ -3,6 +3,7 @@
 #include "fs/files.h"
 #include "fs/tree.h"
 #include "host/host.h"
+#include "metrics/metrics.h"
 #include "util/fileio.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -412,9 +413,9 @@ static int render(struct node *n, fuse_ino_t ino, int cg_fd, const struct cgfs_w
 	pid_t reader = who->pid;
 	sb_reset(out);
 	if (!n)
-		return cgfs_read(ino, who, cg_fd, out);
+		return metrics_read(METRICS_FILE_CGROUP, cgfs_read(ino, who, cg_fd, out));
 	if (n->kind == NODE_VFILE)
-		return n->vf->show(n->vf, reader, out);
+		return metrics_vfile_read(n->vf, n->vf->show(n->vf, reader, out));
 	char *rel;
 	int r = tree_host_path(n, reader, &rel);
 	if (r < 0)

@@ -1,5 +1,6 @@
 #include "fs/sampler.h"
 #include "cgroup/cgroup.h"
+#include "metrics/metrics.h"
 #include "util/clock.h"
 #include "util/hash.h"
 #include "util/log.h"
@@ -177,7 +178,9 @@ static void *sampler_main(void *arg)
 		if (smp.stop)
 			break;
 		pthread_mutex_unlock(&smp.lock);
+		uint64_t cost = metrics_sample_begin();
 		sample_all();
+		metrics_sample_end(cost);
 		pthread_mutex_lock(&smp.lock);
 	}
 	pthread_mutex_unlock(&smp.lock);

@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 static const char *const names[] = { "cviewfs-fuse", "cviewfs-init", "cviewfs-nodes",
-				     "cviewfs-state", "cviewfs-inflight" };
+				     "cviewfs-state", "cviewfs-inflight", "cviewfs-metrics" };
 #define NNAMES (sizeof(names) / sizeof(names[0]))
 
 static int *slot(struct held_fds *h, size_t i)
 {
-	int *slots[] = { &h->fuse, &h->init, &h->nodes, &h->state, &h->inflight };
+	int *slots[] = { &h->fuse, &h->init, &h->nodes, &h->state, &h->inflight, &h->metrics };
 	return slots[i];
 }
 
@@ -114,4 +114,22 @@ int reexec_parse(const char *s, struct reexec *r)
 	r->worker = (pid_t)worker;
 	r->virtualize = virt != 0;
 	return 0;
+}
+
+char *reexec_format_more(const struct reexec *r)
+{
+	return xasprintf("metrics=%d", r->fds.metrics);
+}
+
+void reexec_parse_more(const char *s, struct reexec *r)
+{
+	r->fds.metrics = -1;
+	for (const char *p = s; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+		char *end;
+		if (!strncmp(p, "metrics=", 8)) {
+			long v = strtol(p + 8, &end, 10);
+			if (end != p + 8 && (*end == ',' || !*end) && v >= 0 && v < 1 << 20)
+				r->fds.metrics = (int)v;
+		}
+	}
 }

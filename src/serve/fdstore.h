@@ -22,9 +22,9 @@
 /* What a serving process needs from the supervisor, besides its pipes:
  * the FUSE connection and the memfds of serve/handoff.h. -1: none. */
 struct held_fds {
-	int fuse, init, nodes, state, inflight;
+	int fuse, init, nodes, state, inflight, metrics;
 };
-#define HELD_FDS_NONE { -1, -1, -1, -1, -1 }
+#define HELD_FDS_NONE { -1, -1, -1, -1, -1, -1 }
 
 /* Hands every descriptor in h to systemd's store (once per name; systemd
  * ignores a descriptor it already has). Logs once if systemd refuses. */
@@ -52,5 +52,11 @@ struct reexec {
 };
 char *reexec_format(const struct reexec *r);
 int reexec_parse(const char *s, struct reexec *r);
+/* Descriptors added since, in a variable of their own ("metrics=9"), which
+ * a release that does not know them ignores (as serve/handoff.h's). */
+#define REEXEC_MORE_ENV "CVIEWFS_SUPERVISOR_MORE"
+char *reexec_format_more(const struct reexec *r);
+/* Sets what it finds in s (may be NULL), the rest to -1. */
+void reexec_parse_more(const char *s, struct reexec *r);
 
 #endif

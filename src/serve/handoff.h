@@ -15,7 +15,7 @@
 /* The environment variable carrying a handoff to a serving process. */
 #define HANDOFF_ENV "CVIEWFS_SERVE"
 /* Descriptors added since the first release, in a variable of their own
- * ("inflight=7"): a serving process of an older release, started by a
+ * ("inflight=7,metrics=8"): a serving process of an older release, started by a
  * newer supervisor (a downgrade), ignores it instead of refusing the
  * handoff; a newer one started by an older supervisor finds none and
  * does without (each is -1). Unknown names are ignored. */
@@ -29,6 +29,7 @@ struct handoff {
 	int ready_fd;     /* write end: 'r' once able to serve, 'd' once done serving */
 	int go_fd;        /* read end: wait for one byte before serving; -1: serve at once */
 	int inflight_fd;  /* memfd: requests taken and not yet answered (serve/inflight.h) */
+	int metrics_fd;   /* memfd: the metrics' counters (metrics/metrics.h) */
 	uint32_t generation;
 	bool virtualize;
 };

@@ -1,5 +1,6 @@
 #include "serve/loop.h"
 #include "fs/ops.h"
+#include "metrics/metrics.h"
 #include "serve/inflight.h"
 #include "util/log.h"
 #include "view/window.h"
@@ -140,11 +141,13 @@ static void *request_thread(void *arg)
 	sigemptyset(&wake);
 	sigaddset(&wake, WAKE_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	metrics_thread(self->index);
 	while (!ended(l)) {
 		/* At the end of serving, loop_serve signals the threads until
 		 * they return: one waiting for a request gets EINTR, one
 		 * answering a request answers it first. */
 		ssize_t n = receive(l, buf);
+		uint64_t taken = metrics_now();
 		if (n == -EINTR)
 			continue;
 		if (n <= 0) {
@@ -163,6 +166,7 @@ static void *request_thread(void *arg)
 		answer(buf, (size_t)n, l);
 		window_busy_leave();
 		inflight_clear(l->journal, self->index);
+		metrics_request(taken);
 		atomic_fetch_add(&l->idle, 1);
 	}
 	atomic_store(&self->done, true);

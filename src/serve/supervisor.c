@@ -3,6 +3,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "host/host.h"
+#include "metrics/metrics.h"
 #include "options.h"
 #include "serve/fdstore.h"
 #include "serve/handoff.h"
@@ -42,6 +43,9 @@ struct supervisor {
 	struct fuse_session *se; /* holds the mount; never runs a loop */
 	int fuse_fd, init_fd, journal_fd, state_fd, sig_fd;
 	int inflight_fd;         /* requests being answered: outlives every serving process */
+	int metrics_fd;          /* the metrics' counters (metrics/metrics.h) */
+	const char *metrics_path; /* the file they are written to; NULL: none */
+	double metrics_due;      /* ms: the next write */
 	pid_t worker;            /* 0 while none */
 	int worker_status_fd;    /* read end of its status pipe (serve/handoff.h) */
 	uint32_t generation;
@@ -124,7 +128,7 @@ static void describe_status(int status, struct strbuf *out)
 static void child_exec(struct supervisor *s, const struct handoff *h)
 {
 	int fds[] = { h->fuse_fd, h->init_fd, h->journal_fd, h->state_fd, h->ready_fd, h->go_fd,
-		      h->inflight_fd };
+		      h->inflight_fd, h->metrics_fd };
 	sigset_t none;
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -196,7 +200,7 @@ static int spawn(struct supervisor *s, int *go_fd, pid_t *pid, int *status_fd, s
 	struct handoff h = {
 		.fuse_fd = s->fuse_fd, .init_fd = s->init_fd, .journal_fd = s->journal_fd,
 		.state_fd = s->state_fd, .ready_fd = ready[1], .go_fd = go[0],
-		.inflight_fd = s->inflight_fd,
+		.inflight_fd = s->inflight_fd, .metrics_fd = s->metrics_fd,
 		.generation = ++s->generation, .virtualize = s->virtualize,
 	};
 	pid_t child = fork();
@@ -223,6 +227,7 @@ static int spawn(struct supervisor *s, int *go_fd, pid_t *pid, int *status_fd, s
 			close(go[1]);
 		return -1;
 	}
+	metrics_add(MI_STARTS, 1);
 	*pid = child;
 	*status_fd = ready[0];
 	if (go_fd)
@@ -257,6 +262,7 @@ static void restart_worker(struct supervisor *s)
 			break;
 		log_err("cannot restart the serving process: %s; retrying", sb_str(&why));
 	}
+	metrics_add(MI_RESTARTS, 1);
 	log_info("serving process %ld took over (generation %u)", (long)s->worker, s->generation);
 	sb_free(&why);
 }
@@ -305,6 +311,7 @@ static void upgrade_worker(struct supervisor *s)
 	log_info("SIGUSR1: starting %s to take over", s->exe);
 	if (spawn(s, &go, &next, &next_status, &why) < 0) {
 		log_err("upgrade failed: %s; the running version keeps serving", sb_str(&why));
+		metrics_add(MI_UPGRADE_FAILURES, 1);
 		sb_free(&why);
 		return;
 	}
@@ -324,6 +331,7 @@ static void upgrade_worker(struct supervisor *s)
 	if (write(go, "g", 1) != 1)
 		log_err("cannot start the new serving process: %s", strerror(errno));
 	close(go);
+	metrics_add(MI_UPGRADES, 1);
 	log_info("upgrade done: process %ld serves (generation %u)", (long)next, s->generation);
 	sb_free(&why);
 }
@@ -362,27 +370,30 @@ static bool can_reexec(const char *exe)
 static void reexec(struct supervisor *s)
 {
 	struct reexec r = {
-		.fds = { s->fuse_fd, s->init_fd, s->journal_fd, s->state_fd, s->inflight_fd },
+		.fds = { s->fuse_fd, s->init_fd, s->journal_fd, s->state_fd, s->inflight_fd, s->metrics_fd },
 		.pidfile_fd = s->pidfile_fd, .worker = s->worker, .worker_status_fd = s->worker_status_fd,
 		.generation = s->generation, .virtualize = s->virtualize,
 	};
 	int keep[] = { r.fds.fuse, r.fds.init, r.fds.nodes, r.fds.state, r.fds.inflight,
-		       r.pidfile_fd, r.worker_status_fd };
+		       r.pidfile_fd, r.worker_status_fd, r.fds.metrics };
 	size_t n = sizeof(keep) / sizeof(keep[0]);
 
 	log_info("SIGUSR1: %s takes over as supervisor (process %ld)", s->exe, (long)getpid());
 	for (size_t i = 0; i < n; i++)
 		if (keep[i] >= 0)
 			fcntl(keep[i], F_SETFD, 0);
-	char *spec = reexec_format(&r);
+	char *spec = reexec_format(&r), *more = reexec_format_more(&r);
 	setenv(REEXEC_ENV, spec, 1);
+	setenv(REEXEC_MORE_ENV, more, 1);
 	free(spec);
+	free(more);
 	/* Signals stay blocked across execve and pending ones stay pending:
 	 * the new image's signalfd gets them. */
 	execv(s->exe, s->argv);
 	log_err("upgrade of the supervisor failed: cannot run %s: %s; this one goes on", s->exe,
 		strerror(errno));
 	unsetenv(REEXEC_ENV);
+	unsetenv(REEXEC_MORE_ENV);
 	for (size_t i = 0; i < n; i++)
 		if (keep[i] >= 0)
 			fcntl(keep[i], F_SETFD, FD_CLOEXEC);
@@ -420,12 +431,37 @@ static int block_signals(struct supervisor *s)
 	return s->sig_fd < 0 ? -1 : 0;
 }
 
+/* Writes the metrics file when it is due (every metrics_interval()). */
+static void write_metrics(struct supervisor *s, bool now)
+{
+	if (!s->metrics_path || (!now && now_ms() < s->metrics_due))
+		return;
+	metrics_write_file(s->metrics_path);
+	s->metrics_due = now_ms() + metrics_interval() * 1000;
+}
+
+/* Until a signal comes, writing the metrics file meanwhile when due. */
+static void wait_signal(struct supervisor *s)
+{
+	struct pollfd p = { .fd = s->sig_fd, .events = POLLIN };
+	for (;;) {
+		write_metrics(s, false);
+		double left = s->metrics_path ? s->metrics_due - now_ms() : -1;
+		if (left > 1e9)
+			left = 1e9;
+		int r = poll(&p, 1, left < 0 ? -1 : (int)left + 1);
+		if (r > 0 || (r < 0 && errno != EINTR))
+			return;
+	}
+}
+
 /* Until SIGTERM, SIGINT or SIGQUIT. */
 static void supervise(struct supervisor *s)
 {
 	struct signalfd_siginfo si;
 
 	for (;;) {
+		wait_signal(s);
 		ssize_t n = read(s->sig_fd, &si, sizeof(si));
 		if (n != (ssize_t)sizeof(si)) {
 			if (n < 0 && errno == EINTR)
@@ -480,16 +516,19 @@ static void close_fd(int *fd)
 /* libfuse's fuse_daemonize() changes to /, also in the foreground, so the
  * mountpoint and pid file must not depend on the starting directory:
  * unmounting at shutdown and removing the pid file would miss them. */
-static int absolute_paths(struct options *o, char **mnt, char **pidfile, struct strbuf *err)
+static int absolute_paths(struct options *o, char **mnt, char **pidfile, char **metrics,
+			  struct strbuf *err)
 {
 	*mnt = absolute_path(o->mountpoint);
 	*pidfile = absolute_path(o->pidfile);
-	if (!*mnt || !*pidfile) {
+	*metrics = o->metrics_file ? absolute_path(o->metrics_file) : NULL;
+	if (!*mnt || !*pidfile || (o->metrics_file && !*metrics)) {
 		sb_printf(err, "cannot find the current directory: %s", strerror(errno));
 		return -1;
 	}
 	o->mountpoint = *mnt;
 	o->pidfile = *pidfile;
+	o->metrics_file = *metrics;
 	return 0;
 }
 
@@ -520,6 +559,7 @@ static int mount_fresh(struct supervisor *s, const struct options *o, char *prog
 	s->journal_fd = memfd("cviewfs-nodes", true);
 	s->state_fd = memfd("cviewfs-state", false);
 	s->inflight_fd = memfd("cviewfs-inflight", false);
+	s->metrics_fd = memfd("cviewfs-metrics", false);
 	if (s->journal_fd < 0 || s->state_fd < 0 || s->inflight_fd < 0) {
 		sb_printf(err, "memfd_create: %s", strerror(errno));
 		return -1;
@@ -534,7 +574,24 @@ static void take_fds(struct supervisor *s, const struct held_fds *h)
 	s->journal_fd = h->nodes;
 	s->state_fd = h->state;
 	s->inflight_fd = h->inflight;
+	s->metrics_fd = h->metrics;
 	s->adopted = true;
+}
+
+/* Whether fd is a memfd made as `name` (memfd()): a number found in an
+ * environment variable may be stale (CVIEWFS_SUPERVISOR_MORE inherited
+ * through a release that ignored it). */
+static bool is_memfd(int fd, const char *name)
+{
+	char link[64], target[128];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = fd >= 0 ? readlink(link, target, sizeof(target) - 1) : -1;
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	size_t len = strlen(name);
+	return !strncmp(target, "/memfd:", 7) && !strncmp(target + 7, name, len) &&
+	       (target[7 + len] == '\0' || target[7 + len] == ' ');
 }
 
 /* Started by a supervisor that replaced itself (SIGUSR1): same pid, the
@@ -546,13 +603,17 @@ static bool adopt_reexec(struct supervisor *s)
 	if (!spec)
 		return false;
 	int ok = reexec_parse(spec, &r);
+	reexec_parse_more(getenv(REEXEC_MORE_ENV), &r);
+	if (!is_memfd(r.fds.metrics, "cviewfs-metrics"))
+		r.fds.metrics = -1;
 	unsetenv(REEXEC_ENV);
+	unsetenv(REEXEC_MORE_ENV);
 	if (ok < 0) {
 		log_err("malformed %s: %s; starting afresh", REEXEC_ENV, spec);
 		return false;
 	}
 	int fds[] = { r.fds.fuse, r.fds.init, r.fds.nodes, r.fds.state, r.fds.inflight, r.pidfile_fd,
-		      r.worker_status_fd };
+		      r.worker_status_fd, r.fds.metrics };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			fcntl(fds[i], F_SETFD, FD_CLOEXEC);
@@ -593,10 +654,10 @@ static void unmount(struct supervisor *s)
 int supervisor_main(const struct options *given, char **argv)
 {
 	struct options opts = *given, *o = &opts;
-	char *abs_mnt = NULL, *abs_pidfile = NULL;
+	char *abs_mnt = NULL, *abs_pidfile = NULL, *abs_metrics = NULL;
 	struct supervisor s = { .argv = argv, .fuse_fd = -1, .init_fd = -1, .journal_fd = -1,
 				.inflight_fd = -1, .state_fd = -1, .sig_fd = -1, .worker_status_fd = -1,
-				.virtualize = true, .pidfile_fd = -1 };
+				.metrics_fd = -1, .virtualize = true, .pidfile_fd = -1 };
 	struct strbuf err = STRBUF_INIT;
 	int status = 1;
 	bool reexeced = false;
@@ -607,9 +668,10 @@ int supervisor_main(const struct options *given, char **argv)
 		sb_printf(&err, "cannot find this program's path: %s", strerror(errno));
 		goto out;
 	}
-	if (absolute_paths(o, &abs_mnt, &abs_pidfile, &err) < 0)
+	if (absolute_paths(o, &abs_mnt, &abs_pidfile, &abs_metrics, &err) < 0)
 		goto out;
 	s.mountpoint = o->mountpoint;
+	s.metrics_path = o->metrics_file;
 	reexeced = adopt_reexec(&s);
 	if (reexeced)
 		log_info("cviewfs %s supervises %s (process %ld, replaced in place)", CVIEWFS_VERSION,
@@ -627,7 +689,14 @@ int supervisor_main(const struct options *given, char **argv)
 	}
 	if (!s.adopted && save_init(&s, &err) < 0)
 		goto out_unmount;
-	fdstore_put(&(struct held_fds){ s.fuse_fd, s.init_fd, s.journal_fd, s.state_fd, s.inflight_fd });
+	/* Adopted from a release without metrics (or memfd_create failed):
+	 * the counters start here. */
+	if (s.metrics_fd < 0 && (s.metrics_fd = memfd("cviewfs-metrics", false)) < 0)
+		log_warn("metrics: memfd_create: %s; each serving process counts from zero and only "
+			 "the supervisor's counts reach the metrics file", strerror(errno));
+	metrics_attach(s.metrics_fd, metrics_register_files);
+	fdstore_put(&(struct held_fds){ s.fuse_fd, s.init_fd, s.journal_fd, s.state_fd, s.inflight_fd,
+					s.metrics_fd });
 	if (reexeced) {
 		/* The serving process is the old binary's: replace it too. */
 		upgrade_worker(&s);
@@ -637,9 +706,12 @@ int supervisor_main(const struct options *given, char **argv)
 		log_info("serving %s (cviewfs %s, supervisor %ld, serving process %ld)", o->mountpoint,
 			 CVIEWFS_VERSION, (long)getpid(), (long)s.worker);
 	}
+	write_metrics(&s, true);
 	supervise(&s);
 	status = s.exit_status;
 	stop_worker(&s);
+	/* The stopped process's last counts included. */
+	write_metrics(&s, true);
 	if (!s.mount_gone)
 		log_info("unmounting %s", o->mountpoint);
 out_unmount:
@@ -656,11 +728,14 @@ out:
 	close_fd(&s.journal_fd);
 	close_fd(&s.state_fd);
 	close_fd(&s.inflight_fd);
+	metrics_detach();
+	close_fd(&s.metrics_fd);
 	close_fd(&s.sig_fd);
 	close_fd(&s.worker_status_fd);
 	free(s.exe);
 	free(abs_mnt);
 	free(abs_pidfile);
+	free(abs_metrics);
 	if (err.len) {
 		log_err("%s", sb_str(&err));
 		status = 1;

@@ -8,6 +8,7 @@
 #include "fs/sampler.h"
 #include "fs/tree.h"
 #include "host/host.h"
+#include "metrics/metrics.h"
 #include "options.h"
 #include "reader/reader.h"
 #include "serve/handoff.h"
@@ -17,6 +18,8 @@
 #include "util/fileio.h"
 #include "util/log.h"
 #include "util/strbuf.h"
+#include "view/cpustat.h"
+#include "view/loadavg.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -231,6 +234,16 @@ static void tell_supervisor(int status_fd, char what)
 			 what == 'r' ? "ready" : "done", strerror(errno));
 }
 
+/* Every few seconds, on the autosave thread: what expired is freed, and
+ * the metrics' gauges are set. */
+static void tidy(void)
+{
+	files_tidy();
+	metrics_set(MI_CONTAINERS_LOADAVG, loadavg_count());
+	metrics_set(MI_CONTAINERS_STAT, cpustat_count());
+	metrics_set(MI_RCACHE_ENTRIES, files_cache_entries());
+}
+
 /* Background threads take no signals: a SIGTERM must reach the thread
  * that waits in the request loop (libfuse's own threads block them too). */
 static int start_helpers(const struct options *o, const struct cgroups *cg, int state_fd)
@@ -240,7 +253,7 @@ static int start_helpers(const struct options *o, const struct cgroups *cg, int 
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	state_autosave_start(state_fd, files_tidy);
+	state_autosave_start(state_fd, tidy);
 	if (o->loadavg && sampler_start(cg) < 0) {
 		log_err("cannot start the loadavg sampler");
 		r = -1;
@@ -265,6 +278,10 @@ int worker_main(const struct options *o, const char *prog, const struct handoff 
 	 * small blocks come from per-thread caches without the arena lock). */
 	mallopt(M_ARENA_MAX, 1);
 	log_setup(!o->foreground, o->debug);
+	metrics_attach(h->metrics_fd, metrics_register_files);
+	if (h->metrics_fd < 0)
+		log_info("metrics: no counters from the supervisor (an older release?): this process "
+			 "counts in its own memory");
 	allow_core_dumps();
 	if (host_init(&err) < 0 || cgroups_open(&cg, host()->cgroup, &err) < 0) {
 		log_err("%s", sb_str(&err));
@@ -342,6 +359,7 @@ out:
 	kept_close_all();
 	cgroups_close(&cg);
 	host_fini();
+	metrics_detach();
 	sb_free(&err);
 	return status;
 }

@@ -25,6 +25,11 @@ static const char usage[] =
 	"  check [--wait SECONDS]    exit 0 when cviewfs is mounted and serving (one real read)\n"
 	"  prestart                  make the mount point a shared mount of its own, before the\n"
 	"                            daemon starts, for containers that bind the whole directory\n"
+	"  status [-p PIDFILE | --metrics-file PATH]\n"
+	"                            summary of the daemon's metrics file (default: PIDFILE's path\n"
+	"                            with .prom for .pid; PIDFILE: /run/cviewfs.pid): reads,\n"
+	"                            errors, cache hits, fallbacks, restarts, latency; fails when\n"
+	"                            the file is missing or older than 60 s\n"
 	"  lxc-mount [--cgroup], lxc-stop\n"
 	"                            LXC's mount and post-stop hooks (use the installed scripts);\n"
 	"                            --cgroup: also cviewfs's cgroup view (--enable-cgroup) over\n"
@@ -54,6 +59,7 @@ struct args {
 	const char *rootfs;
 	bool cgroup;
 	double wait_s;
+	const char *pidfile, *metrics_file;
 	const char *command;
 };
 
@@ -66,7 +72,7 @@ static const char *env_or(const char *name, const char *fallback)
 /* Options may come before or after the command (getopt permutes). */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { O_STATE = 256, O_ROOT, O_LXC, O_ALL, O_ID, O_WAIT, O_ROOTFS, O_CGROUP };
+	enum { O_STATE = 256, O_ROOT, O_LXC, O_ALL, O_ID, O_WAIT, O_ROOTFS, O_CGROUP, O_METRICS };
 	static const struct option opts[] = {
 		{"mountpoint", required_argument, NULL, 'm'},
 		{"state-dir", required_argument, NULL, O_STATE},
@@ -77,6 +83,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"wait", required_argument, NULL, O_WAIT},
 		{"rootfs", required_argument, NULL, O_ROOTFS},
 		{"cgroup", no_argument, NULL, O_CGROUP},
+		{"pidfile", required_argument, NULL, 'p'},
+		{"metrics-file", required_argument, NULL, O_METRICS},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'v'},
 		{NULL, 0, NULL, 0},
@@ -85,7 +93,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->cfg.state_dir = env_or("CVIEWFS_TOOLKIT_STATE_DIR", "/run/cviewfs-toolkit");
 	int c;
 	char *end;
-	while ((c = getopt_long(argc, argv, "m:hv", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:p:hv", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': a->cfg.mountpoint = optarg; break;
 		case O_STATE: a->cfg.state_dir = optarg; break;
@@ -94,6 +102,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case O_ID: a->id = optarg; break;
 		case O_ROOTFS: a->rootfs = optarg; break;
 		case O_CGROUP: a->cgroup = true; break;
+		case 'p': a->pidfile = optarg; break;
+		case O_METRICS: a->metrics_file = optarg; break;
 		case O_ROOT:
 			if (a->nroots == MAX_ROOTS) {
 				fprintf(stderr, "cviewfs-toolkit: at most %d --runtime-root\n", MAX_ROOTS);
@@ -143,6 +153,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cviewfs-toolkit: --cgroup is an option of lxc-mount only\n");
 		return 2;
 	}
+	if ((a.pidfile || a.metrics_file) && strcmp(cmd, "status") != 0) {
+		fprintf(stderr, "cviewfs-toolkit: -p and --metrics-file are options of status only\n");
+		return 2;
+	}
 	if (strcmp(cmd, "hook") == 0 || strncmp(cmd, "lxc-", 4) == 0) {
 		tk_log_to_syslog = true;
 		openlog("cviewfs-toolkit", LOG_PID, LOG_DAEMON);
@@ -161,6 +175,11 @@ int main(int argc, char **argv)
 		return cmd_lxc_mount(&a.cfg, a.rootfs, a.cgroup);
 	if (strcmp(cmd, "lxc-stop") == 0)
 		return cmd_lxc_stop(&a.cfg);
+	if (strcmp(cmd, "status") == 0) {
+		/* With only --metrics-file, no pid file is known to be its. */
+		const char *pidfile = a.pidfile ? a.pidfile : a.metrics_file ? NULL : "/run/cviewfs.pid";
+		return cmd_status(pidfile, a.metrics_file);
+	}
 	fprintf(stderr, "cviewfs-toolkit: unknown command '%s'\n%s", cmd, usage);
 	return 2;
 }
