@@ -188,6 +188,8 @@ struct keeping {
 };
 static __thread struct keeping *keeping;
 
+#define RENDER_ORDER_UNSET UINT64_MAX
+
 static uint64_t render_ttl(const struct keeping *k, uint64_t now)
 {
 	uint64_t cost = window_thread_cpu_ns() - k->cpu_start;
@@ -252,7 +254,7 @@ void keep_render(const struct strbuf *out, uint64_t order)
 static int render_and_keep(const struct vfile *vf, pid_t reader, const struct reader_view *view,
 			   const struct strbuf *key, fill_fn fill, struct strbuf *out)
 {
-	uint64_t order = view->as_of_ns;
+	uint64_t order = RENDER_ORDER_UNSET;
 	struct keeping k = { .key = key, .born = view->as_of_ns, .cpu_start = window_thread_cpu_ns() };
 	sb_reset(out);
 	keeping = &k;
@@ -262,6 +264,10 @@ static int render_and_keep(const struct vfile *vf, pid_t reader, const struct re
 	 * a later one in the cache. */
 	if (ret == 0 && !k.kept) {
 		uint64_t now = monotonic_ns();
+		/* One render at a time per key: the one finished last is the
+		 * newest, whenever its view was resolved. */
+		if (order == RENDER_ORDER_UNSET)
+			order = now;
 		rcache_put(cache(), key->buf, key->len, k.born, render_ttl(&k, now), order, sb_str(out),
 			   out->len, now);
 	} else if (ret != 0) {

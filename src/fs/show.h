@@ -24,8 +24,10 @@ struct cpu_view;
 /* The daemon's options, fixed for its life (files_setup). */
 extern struct files_config fs_config;
 
-/* Renders out for a resolved view. *order only grows between renders of
- * one key (it starts as the render's start time). 0 or -errno. */
+/* Renders out for a resolved view. A fill whose renders can finish out of
+ * order sets *order to a value that only grows between renders of one key
+ * (stat: its accumulated total); left alone, a render's order is the time
+ * it was finished. 0 or -errno. */
 typedef int (*fill_fn)(const struct vfile *vf, pid_t reader, const struct reader_view *view,
 		       struct strbuf *out, uint64_t *order);
 

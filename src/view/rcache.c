@@ -236,16 +236,14 @@ static void make_room(struct rcache *c, struct rc_shard *s, size_t need)
 	}
 }
 
-static bool supersedes(uint64_t order, uint64_t born, const struct rc_entry *old, uint64_t now)
+/* Whether a render of `order` replaces the key's entry `old`. Only by
+ * order, live or not: a kept entry past its bound may still be served
+ * stale, so whatever replaces it must be at least as new, whenever its
+ * inputs were gathered (a render from a view resolved a while ago is born
+ * early, yet counts later than an entry born after that view). */
+static bool supersedes(uint64_t order, const struct rc_entry *old)
 {
-	if (old->pending)
-		return true;
-	/* Past its bound, any render begun after it replaces it (its
-	 * counters may have restarted lower); one begun before it never
-	 * does, since the kept entry may be served stale. */
-	if (!live(old, now))
-		return born >= old->born;
-	return order > old->order || (order == old->order && born >= old->born);
+	return old->pending || order >= old->order;
 }
 
 void rcache_put(struct rcache *c, const void *key, size_t klen, uint64_t born, uint64_t ttl,
@@ -267,7 +265,9 @@ void rcache_put(struct rcache *c, const void *key, size_t klen, uint64_t born, u
 
 	pthread_mutex_lock(&s->lock);
 	int old = find(c, s, h, key, klen);
-	if (old >= 0 && !supersedes(order, born, s->slot[old], now)) {
+	if (old >= 0 && kept(c, s->slot[old], now) && !supersedes(order, s->slot[old])) {
+		/* A newer render is kept: whoever renewed the key is done. */
+		s->slot[old]->claimed = 0;
 		pthread_mutex_unlock(&s->lock);
 		free(e);
 		return;

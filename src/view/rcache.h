@@ -10,10 +10,10 @@
  * when their shard is next touched; a full shard evicts the oldest.
  *
  * Ordering: a put replaces the entry of the same key only if its `order`
- * is not lower (ties go to the later born). With order = a counter that
- * only grows for that key (the born time, or /proc/stat's accumulated
- * total), once a render was handed out (after its put), the cache never
- * serves an older one for that key.
+ * is not lower, whether that entry is live or kept past its bound. With
+ * order = a counter that only grows for that key (the time the render was
+ * finished, or /proc/stat's accumulated total), once a render was handed
+ * out (after its put), the cache never serves an older one for that key.
  *
  * Renewal: an entry past its bound may be kept a while longer (see
  * rcache_keep_stale) and served, through rcache_take, to readers of a key

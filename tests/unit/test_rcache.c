@@ -117,7 +117,7 @@ static void test_order(void)
 	   "an equal total started later replaces");
 	put(c, "stat|a", 30 * MS, 100, "restarted", 30 * MS);
 	ok(get(c, "stat|a", 31 * MS, &out) && !strcmp(sb_str(&out), "restarted"),
-	   "an expired entry never blocks a new render");
+	   "an expired entry (none are kept past their bound here) never blocks a new render");
 	sb_free(&out);
 	rcache_free(c);
 }
@@ -234,7 +234,19 @@ static void test_take(void)
 	put(c, k, 9 * MS, 150, "slow r1.5", 16 * MS);
 	ok(get(c, k, 16 * MS, &out) && !strcmp(sb_str(&out), "r2"), "a slower, older render does not replace it");
 
+	/* A renewal from a view resolved before r2 was born (a trusted
+	 * view, up to a stretched window old) is newer all the same. */
+	ok(rcache_take(c, k, kl, 22 * MS, &out) == RCACHE_RENDER, "past r2's window: renew");
+	put(c, k, 10 * MS, 250, "r2.5 from an older view", 23 * MS);
+	ok(rcache_take(c, k, kl, 23 * MS, &out) == RCACHE_RENDER, "it is past its window at once: renew it");
+	ok(rcache_take(c, k, kl, 24 * MS, &out) == RCACHE_STALE && !strcmp(sb_str(&out), "r2.5 from an older view"),
+	   "a higher order replaced r2 past its window, however early it was born: r2 is never served again");
+	rcache_unclaim(c, k, kl);
+
 	ok(rcache_take(c, k, kl, 30 * MS, &out) == RCACHE_RENDER, "past the window again: renew");
+	put(c, k, 30 * MS, 240, "lower order", 30 * MS + 1);
+	ok(rcache_take(c, k, kl, 30 * MS + 2, &out) == RCACHE_RENDER,
+	   "a renewal that lost to a newer entry gives up the claim: the next caller renews");
 	rcache_unclaim(c, k, kl);
 	ok(rcache_take(c, k, kl, 31 * MS, &out) == RCACHE_RENDER, "a failed renewal given up: the next caller renews");
 	ok(rcache_take(c, k, kl, 31 * MS + 1, &out) == RCACHE_STALE, "and the one after it is served the last render");
