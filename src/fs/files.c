@@ -193,6 +193,7 @@ static __thread struct keeping *keeping;
 static uint64_t render_ttl(const struct keeping *k, uint64_t now)
 {
 	uint64_t cost = window_thread_cpu_ns() - k->cpu_start;
+	window_render_spent(cost, now);
 	return window_ttl(window_stretch(), cost, now > k->born ? now - k->born : 0);
 }
 

@@ -41,6 +41,25 @@ static void test_ttl(void)
 	is_u64(window_ttl(1, 30 * MS, UINT64_MAX - 1), UINT64_MAX, "a broken clock does not wrap");
 }
 
+/* Renders past 1/WINDOW_RENDER_SHARE of a CPU stretch the window by the
+ * overrun, and it comes back once they fit. */
+static void test_budget(void)
+{
+	uint64_t epoch = 100 * MS, share = epoch / WINDOW_RENDER_SHARE;
+	is_u64(window_budget_stretch(1, 0, epoch), 1, "no renders: no stretch");
+	is_u64(window_budget_stretch(1, share, epoch), 1, "renders taking exactly the share: no stretch");
+	is_u64(window_budget_stretch(1, share + 1, epoch), 2, "past the share: stretched (rounded up)");
+	is_u64(window_budget_stretch(1, 3 * share, epoch), 3, "three times the share: three times the window");
+	is_u64(window_budget_stretch(3, share, epoch), 3,
+	       "at that stretch the renders fit the share: it holds (they would overrun again without it)");
+	is_u64(window_budget_stretch(4, share / 2, epoch), 2, "the load halves: so does the stretch");
+	is_u64(window_budget_stretch(8, 0, epoch), 1, "no renders in an epoch: back to one tick");
+	is_u64(window_budget_stretch(1, 2 * epoch, epoch), WINDOW_LOAD_MAX, "renders on two CPUs: the most stretch");
+	is_u64(window_budget_stretch(2, UINT64_MAX, epoch), WINDOW_LOAD_MAX, "a cost off a broken clock does not wrap");
+	is_u64(window_budget_stretch(8, 4 * share, 10 * epoch), 4, "a long epoch: the share is of its length");
+	is_u64(window_budget_stretch(5, 1, 0), 5, "an epoch of no length changes nothing");
+}
+
 static void test_busy(void)
 {
 	unsigned before = window_stretch();
@@ -58,6 +77,7 @@ int main(void)
 	test_stretch();
 	test_window();
 	test_ttl();
+	test_budget();
 	test_busy();
 	return tap_done();
 }
