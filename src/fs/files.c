@@ -12,6 +12,7 @@
 #include "util/cpumask.h"
 #include "util/fileio.h"
 #include "util/parse.h"
+#include "util/slow.h"
 #include "util/strbuf.h"
 #include "view/cpustat.h"
 #include "view/loadavg.h"
@@ -220,6 +221,7 @@ static enum rcache_take wait_first_render(const struct strbuf *key, struct strbu
 {
 	enum rcache_take t;
 	atomic_fetch_add(&first_render_waiters, 1);
+	slow_begin();
 	pthread_mutex_lock(&first_render_lock);
 	do {
 		struct timespec until;
@@ -233,6 +235,7 @@ static enum rcache_take wait_first_render(const struct strbuf *key, struct strbu
 		t = rcache_take(cache(), key->buf, key->len, monotonic_ns(), out);
 	} while (t == RCACHE_WAIT);
 	pthread_mutex_unlock(&first_render_lock);
+	slow_end();
 	atomic_fetch_sub(&first_render_waiters, 1);
 	return t;
 }
@@ -248,6 +251,14 @@ void keep_render(const struct strbuf *out, uint64_t order)
 	k->kept = true;
 }
 
+/* Whether the render of key may take long: its last one had a window
+ * stretched by its cost (over 4 ms of CPU), or there is none. */
+static bool likely_slow(const struct strbuf *key)
+{
+	uint64_t span = rcache_span(cache(), key->buf, key->len);
+	return !span || span > window_for(WINDOW_LOAD_MAX, 0);
+}
+
 /* Renders the container's content into out and keeps it in the cache
  * under key, with a window that accounts for what the render cost. The
  * caller holds the key's renewal (rcache_take); it is given up on
@@ -259,7 +270,15 @@ static int render_and_keep(const struct vfile *vf, pid_t reader, const struct re
 	struct keeping k = { .key = key, .born = view->as_of_ns, .cpu_start = window_thread_cpu_ns() };
 	sb_reset(out);
 	keeping = &k;
+	/* A render whose last one was costly (or that has none yet) may take
+	 * long: another thread takes requests meanwhile. A cheap one keeps
+	 * its thread's lane, which costs no hand-over. */
+	bool slow = likely_slow(key);
+	if (slow)
+		slow_begin();
 	int ret = fill(vf, reader, view, out, &order);
+	if (slow)
+		slow_end();
 	keeping = NULL;
 	/* Kept before it is handed out: whoever saw this render finds it or
 	 * a later one in the cache. */

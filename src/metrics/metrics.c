@@ -16,7 +16,7 @@
 #define MAGIC "cviewfs-metrics 1\n"
 #define HEADER_SIZE 4096
 #define MAX_SERIES 256
-#define NBLOCKS 64 /* block 0 shared, then one per request thread (16 today) */
+#define NBLOCKS 64 /* block 0 shared, then one per request thread (32 today) */
 
 struct header {
 	char magic[32];

@@ -3,6 +3,7 @@
 #include "metrics/metrics.h"
 #include "serve/inflight.h"
 #include "util/log.h"
+#include "util/slow.h"
 #include "view/window.h"
 
 #include <errno.h>
@@ -23,7 +24,11 @@ struct request_thread {
 	unsigned index;      /* its slot in the in-flight journal */
 	struct loop *loop;
 	_Atomic bool done;   /* returned: no more wake-ups needed */
+	bool has_lane;       /* holds one of the loop's lanes */
 };
+
+/* The request thread running on this thread, if any (slow_begin). */
+static __thread struct request_thread *current;
 
 /* Wakes a request thread waiting in read() on the connection: delivered
  * without SA_RESTART, so the read fails with EINTR before it takes a
@@ -48,7 +53,13 @@ struct loop {
 	pthread_mutex_t lock; /* threads[], nthreads */
 	struct request_thread *threads;
 	unsigned nthreads;
-	_Atomic unsigned idle; /* threads waiting for a request */
+	/* Lanes: a thread waits for a request, or answers one, only while it
+	 * holds a lane; one past its lane waits on the semaphore instead of
+	 * on the connection. A thread gives its lane up for a long section
+	 * (slow_begin) and takes it back after, if one is free. */
+	sem_t lane;
+	_Atomic unsigned lane_waiters; /* threads waiting for a lane */
+	_Atomic unsigned idle; /* threads with a lane, waiting for a request */
 	_Atomic int error;     /* first fatal receive error */
 	sem_t finished;        /* posted by a thread that stops by itself, or loop_stop */
 };
@@ -88,10 +99,8 @@ static int start_thread(struct loop *l)
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	r = pthread_create(&t->id, NULL, request_thread, t);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r == 0) {
+	if (r == 0)
 		l->nthreads++;
-		atomic_fetch_add(&l->idle, 1);
-	}
 	pthread_mutex_unlock(&l->lock);
 	return -r;
 }
@@ -131,6 +140,53 @@ static ssize_t receive(struct loop *l, void *buf)
 	return n;
 }
 
+/* Blocks until the thread holds a lane; false when serving ends first
+ * (the wake signal interrupts the wait). */
+static bool take_lane(struct loop *l, struct request_thread *t)
+{
+	if (t->has_lane)
+		return true;
+	atomic_fetch_add(&l->lane_waiters, 1);
+	while (sem_wait(&l->lane) < 0) {
+		if (ended(l)) {
+			atomic_fetch_sub(&l->lane_waiters, 1);
+			return false;
+		}
+	}
+	atomic_fetch_sub(&l->lane_waiters, 1);
+	t->has_lane = true;
+	return true;
+}
+
+/* A free lane nobody waits for gets a thread of its own: the last one
+ * with a lane took a request, or one gave its lane up for a long section. */
+static void fill_lane(struct loop *l)
+{
+	int free_lanes = 0;
+	if (atomic_load(&l->lane_waiters) || sem_getvalue(&l->lane, &free_lanes) < 0 || free_lanes <= 0)
+		return;
+	start_thread(l);
+}
+
+static void lane_give_up(void)
+{
+	struct request_thread *t = current;
+	if (!t || !t->has_lane)
+		return;
+	t->has_lane = false;
+	sem_post(&t->loop->lane);
+	fill_lane(t->loop);
+}
+
+/* Never waits: the thread is answering a request. Without a lane it
+ * finishes the request, then waits for one. */
+static void lane_take_back(void)
+{
+	struct request_thread *t = current;
+	if (t && !t->has_lane && sem_trywait(&t->loop->lane) == 0)
+		t->has_lane = true;
+}
+
 static void *request_thread(void *arg)
 {
 	struct request_thread *self = arg;
@@ -142,12 +198,15 @@ static void *request_thread(void *arg)
 	sigaddset(&wake, WAKE_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
 	metrics_thread(self->index);
-	while (!ended(l)) {
+	current = self;
+	while (!ended(l) && take_lane(l, self)) {
 		/* At the end of serving, loop_serve signals the threads until
 		 * they return: one waiting for a request gets EINTR, one
 		 * answering a request answers it first. */
+		atomic_fetch_add(&l->idle, 1);
 		ssize_t n = receive(l, buf);
 		uint64_t taken = metrics_now();
+		atomic_fetch_sub(&l->idle, 1);
 		if (n == -EINTR)
 			continue;
 		if (n <= 0) {
@@ -159,15 +218,18 @@ static void *request_thread(void *arg)
 			break;
 		}
 		/* The last idle thread took a request: another one waits for
-		 * the next, as libfuse's loop does. */
-		if (atomic_fetch_sub(&l->idle, 1) == 1)
-			start_thread(l);
+		 * the next, as libfuse's loop does, if a lane is free. */
+		if (atomic_load(&l->idle) == 0)
+			fill_lane(l);
 		window_busy_enter();
 		answer(buf, (size_t)n, l);
 		window_busy_leave();
 		inflight_clear(l->journal, self->index);
 		metrics_request(taken);
-		atomic_fetch_add(&l->idle, 1);
+	}
+	if (self->has_lane) {
+		self->has_lane = false;
+		sem_post(&l->lane);
 	}
 	atomic_store(&self->done, true);
 	sem_post(&l->finished);
@@ -199,6 +261,16 @@ unsigned loop_answer_journal(struct fuse_session *se, bool raw, struct inflight 
 	return inflight_replay(journal, answer, &l);
 }
 
+/* Two per CPU: one answering while the other's reply wakes its reader. */
+static unsigned lanes_for(unsigned max_threads)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n = cpus > 0 ? 2 * (unsigned)cpus : 2;
+	if (n > LOOP_MAX_LANES)
+		n = LOOP_MAX_LANES;
+	return n < max_threads ? n : max_threads;
+}
+
 int loop_serve(struct fuse_session *se, unsigned max_threads, bool raw, struct inflight *journal)
 {
 	struct loop l = { .se = se, .fd = fuse_session_fd(se), .raw = raw, .journal = journal,
@@ -211,10 +283,11 @@ int loop_serve(struct fuse_session *se, unsigned max_threads, bool raw, struct i
 		return r;
 	}
 	l.threads = calloc(l.max_threads, sizeof(*l.threads));
-	if (!l.threads || sem_init(&l.finished, 0, 0) < 0) {
+	if (!l.threads || sem_init(&l.finished, 0, 0) < 0 || sem_init(&l.lane, 0, lanes_for(l.max_threads)) < 0) {
 		free(l.threads);
 		return -ENOMEM;
 	}
+	slow_set_hooks(lane_give_up, lane_take_back);
 	struct sigaction wake = { .sa_handler = on_wake }; /* no SA_RESTART */
 	sigemptyset(&wake.sa_mask);
 	sigaction(WAKE_SIGNAL, &wake, NULL);
@@ -238,6 +311,7 @@ int loop_serve(struct fuse_session *se, unsigned max_threads, bool raw, struct i
 		pthread_join(l.threads[i].id, NULL);
 	}
 	sem_destroy(&l.finished);
+	sem_destroy(&l.lane);
 	free(l.threads);
 	fuse_session_reset(se);
 	if (r < 0)

@@ -142,12 +142,10 @@ struct fuse_session *cviewfs_session_new(const char *prog, const struct options 
 	return se;
 }
 
-/* Up to 16 request threads, kept once made. Letting idle ones exit cost a
- * third of the 64-reader throughput in thread churn; more than 16 did not
- * serve 64 concurrent readers faster on 2 CPUs but tripled their p99
- * (bench: 64 threads 26-64 ms, 16 threads 21 ms, the same reads/s), as
- * runnable request threads crowded the readers out. */
-#define REQUEST_THREADS 16
+/* Up to 32 request threads, kept once made: two per CPU with a lane
+ * (serve/loop.h), the others for renders that take long. Letting idle ones
+ * exit cost a third of the 64-reader throughput in thread churn. */
+#define REQUEST_THREADS 32
 
 /* Core dumps of a crash are what a bug report needs: allow them up to the
  * hard limit the service was given (root here may not raise it further). */

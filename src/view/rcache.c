@@ -190,6 +190,20 @@ enum rcache_take rcache_take(struct rcache *c, const void *key, size_t klen, uin
 	return r;
 }
 
+uint64_t rcache_span(struct rcache *c, const void *key, size_t klen)
+{
+	uint64_t h = mem_hash(key, klen);
+	struct rc_shard *s = &c->shard[h % c->nshards];
+	uint64_t span = 0;
+
+	pthread_mutex_lock(&s->lock);
+	int i = find(c, s, h, key, klen);
+	if (i >= 0 && !s->slot[i]->pending)
+		span = s->slot[i]->expires - s->slot[i]->born;
+	pthread_mutex_unlock(&s->lock);
+	return span;
+}
+
 void rcache_unclaim(struct rcache *c, const void *key, size_t klen)
 {
 	uint64_t h = mem_hash(key, klen);

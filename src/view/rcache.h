@@ -65,6 +65,9 @@ enum rcache_take {
  * 0 it never claims: every miss is RCACHE_RENDER. */
 enum rcache_take rcache_take(struct rcache *c, const void *key, size_t klen, uint64_t now,
 			     struct strbuf *out);
+/* How long the key's kept entry was to be served (its bound minus its
+ * born), 0 if there is none: a hint of what its next render will cost. */
+uint64_t rcache_span(struct rcache *c, const void *key, size_t klen);
 /* Gives up a claim made by rcache_take (the render failed). */
 void rcache_unclaim(struct rcache *c, const void *key, size_t klen);
 

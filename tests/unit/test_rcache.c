@@ -220,7 +220,9 @@ static void test_take(void)
 	ok(rcache_take(c, k, kl, 1 * MS, &out) == RCACHE_RENDER, "a first render given up: the next caller makes it");
 	ok(rcache_take(c, k, kl, 1001 * MS, &out) == RCACHE_RENDER,
 	   "a first render not made within the keep-stale time is not waited for");
+	is_u64(rcache_span(c, k, kl), 0, "no span before the first render");
 	put(c, k, 1 * MS, 100, "r1", 2 * MS);
+	is_u64(rcache_span(c, k, kl), TTL, "the span of the last render: its bound minus its born");
 	ok(rcache_take(c, k, kl, 5 * MS, &out) == RCACHE_HIT && !strcmp(sb_str(&out), "r1"), "a live render is a hit");
 	ok(rcache_take(c, k, kl, 11 * MS, &out) == RCACHE_RENDER, "past its window: the first caller renews");
 	ok(rcache_count(c) == 1, "one entry for the key, whatever its placeholders were");
