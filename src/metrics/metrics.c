@@ -23,6 +23,11 @@ struct header {
 	uint32_t max_series, entry_size, nblocks, block_size;
 	uint64_t registry_off, blocks_off, size;
 	uint32_t nseries; /* entries in use (entry 0: the sink); grows only */
+	/* Blocks any thread counted in (the shared one and one per thread
+	 * made); grows only. 0 in a layout of a release before it: all.
+	 * Summing only these leaves the others' pages unallocated (a memfd
+	 * page is allocated when first read, too). */
+	uint32_t nblocks_used;
 };
 
 struct entry {
@@ -224,6 +229,7 @@ static void lay_out(struct header *h, size_t size)
 	h->blocks_off = HEADER_SIZE + (uint64_t)MAX_SERIES * sizeof(struct entry);
 	h->size = size;
 	h->nseries = 1; /* entry 0: the sink, never shown */
+	h->nblocks_used = 1; /* the shared block */
 }
 
 static size_t default_size(void)
@@ -330,6 +336,13 @@ void metrics_detach(void)
 void metrics_thread(unsigned index)
 {
 	metrics_own = mm.h && index + 1 < mm.h->nblocks ? block_at(index + 1) : NULL;
+	if (!metrics_own)
+		return;
+	uint32_t used = __atomic_load_n(&mm.h->nblocks_used, __ATOMIC_RELAXED);
+	while (used < index + 2 &&
+	       !__atomic_compare_exchange_n(&mm.h->nblocks_used, &used, index + 2, false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED))
+		;
 }
 
 uint64_t metrics_value(unsigned slot)
@@ -337,7 +350,9 @@ uint64_t metrics_value(unsigned slot)
 	uint64_t sum = 0;
 	if (!mm.h || slot >= mm.h->max_series)
 		return 0;
-	for (unsigned b = 0; b < mm.h->nblocks; b++)
+	uint32_t used = __atomic_load_n(&mm.h->nblocks_used, __ATOMIC_RELAXED);
+	unsigned n = used && used < mm.h->nblocks ? used : mm.h->nblocks;
+	for (unsigned b = 0; b < n; b++)
 		sum += __atomic_load_n(block_at(b) + slot, __ATOMIC_RELAXED);
 	return sum;
 }

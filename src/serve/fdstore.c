@@ -2,7 +2,9 @@
 #include "util/log.h"
 #include "util/strbuf.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,43 @@ static const char *const names[] = { "cviewfs-fuse", "cviewfs-init", "cviewfs-no
 				     "cviewfs-state", "cviewfs-inflight", "cviewfs-metrics" };
 #define NNAMES (sizeof(names) / sizeof(names[0]))
 
+/* libsystemd, loaded only under systemd (a notification socket or
+ * passed descriptors in the environment): linked in, it and the
+ * libraries it pulls in (gcrypt, zstd, lz4, lzma, cap) are about half a
+ * MiB of private pages in each of our two processes, for three calls. */
+static struct {
+	typeof(&sd_pid_notify_with_fds) pid_notify_with_fds;
+	typeof(&sd_notify) notify;
+	typeof(&sd_listen_fds_with_names) listen_fds_with_names;
+} sd;
+static pthread_once_t sd_once = PTHREAD_ONCE_INIT;
+
+static void sd_load(void)
+{
+	void *lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		log_err("cannot load libsystemd.so.0 (%s): systemd's descriptor store is not used", dlerror());
+		return;
+	}
+	sd.pid_notify_with_fds = (typeof(sd.pid_notify_with_fds))dlsym(lib, "sd_pid_notify_with_fds");
+	sd.notify = (typeof(sd.notify))dlsym(lib, "sd_notify");
+	sd.listen_fds_with_names = (typeof(sd.listen_fds_with_names))dlsym(lib, "sd_listen_fds_with_names");
+	if (!sd.pid_notify_with_fds || !sd.notify || !sd.listen_fds_with_names) {
+		log_err("libsystemd.so.0 lacks sd_pid_notify_with_fds, sd_notify or sd_listen_fds_with_names: "
+			"systemd's descriptor store is not used");
+		sd.pid_notify_with_fds = NULL;
+		sd.notify = NULL;
+		sd.listen_fds_with_names = NULL;
+	}
+}
+
+/* Whether libsystemd is there to talk to systemd (loaded on first use). */
+static bool sd_ready(void)
+{
+	pthread_once(&sd_once, sd_load);
+	return sd.notify != NULL;
+}
+
 static int *slot(struct held_fds *h, size_t i)
 {
 	int *slots[] = { &h->fuse, &h->init, &h->nodes, &h->state, &h->inflight, &h->metrics };
@@ -23,7 +62,7 @@ static int *slot(struct held_fds *h, size_t i)
 
 void fdstore_put(const struct held_fds *h)
 {
-	if (!getenv("NOTIFY_SOCKET"))
+	if (!getenv("NOTIFY_SOCKET") || !sd_ready())
 		return;
 	struct held_fds copy = *h;
 	for (size_t i = 0; i < NNAMES; i++) {
@@ -31,7 +70,7 @@ void fdstore_put(const struct held_fds *h)
 		if (fd < 0)
 			continue;
 		char *msg = xasprintf("FDSTORE=1\nFDNAME=%s", names[i]);
-		int r = sd_pid_notify_with_fds(0, 0, msg, &fd, 1);
+		int r = sd.pid_notify_with_fds(0, 0, msg, &fd, 1);
 		free(msg);
 		if (r <= 0) {
 			log_once("fdstore", "put", "cannot keep the FUSE connection in systemd's descriptor "
@@ -45,11 +84,11 @@ void fdstore_put(const struct held_fds *h)
 
 void fdstore_drop(void)
 {
-	if (!getenv("NOTIFY_SOCKET"))
+	if (!getenv("NOTIFY_SOCKET") || !sd_ready())
 		return;
 	for (size_t i = 0; i < NNAMES; i++) {
 		char *msg = xasprintf("FDSTOREREMOVE=1\nFDNAME=%s", names[i]);
-		sd_notify(0, msg);
+		sd.notify(0, msg);
 		free(msg);
 	}
 }
@@ -65,9 +104,12 @@ static bool is_fuse_device(int fd)
 bool fdstore_take(struct held_fds *h)
 {
 	char **fdnames = NULL;
-	int n = sd_listen_fds_with_names(1, &fdnames);
-
 	*h = (struct held_fds)HELD_FDS_NONE;
+	/* Passed descriptors come with LISTEN_FDS (and LISTEN_PID). */
+	if (!getenv("LISTEN_FDS") || !sd_ready())
+		return false;
+	int n = sd.listen_fds_with_names(1, &fdnames);
+
 	for (int k = 0; k < n; k++) {
 		int fd = SD_LISTEN_FDS_START + k;
 		bool taken = false;

@@ -35,7 +35,11 @@ unsigned inflight_replay(struct inflight *j, void (*answer)(void *buf, size_t le
 			 void *arg);
 
 /* Lays the journal out for `slots` slots of `size` bytes each (after a
- * replay: whatever was in it is dropped). 0, or -errno. */
+ * replay: whatever was in it is dropped). 0, or -errno. A slot's user
+ * clears it (inflight_clear) before its first read into it: that makes
+ * the first page, where requests land, present, and the kernel's copy into
+ * a present page does not fail when the process is killed in the middle
+ * of it (a fault then would end that request with EIO). */
 int inflight_layout(struct inflight *j, unsigned slots, size_t size);
 
 /* Slot i's buffer (size bytes, as laid out): read requests into it. */

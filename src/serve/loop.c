@@ -192,6 +192,7 @@ static void *request_thread(void *arg)
 	struct request_thread *self = arg;
 	struct loop *l = self->loop;
 	void *buf = inflight_slot(l->journal, self->index);
+	inflight_clear(l->journal, self->index); /* its first page present (inflight.h) */
 	sigset_t wake;
 
 	sigemptyset(&wake);
