@@ -251,12 +251,17 @@ void keep_render(const struct strbuf *out, uint64_t order)
 	k->kept = true;
 }
 
-/* Whether the render of key may take long: its last one had a window
- * stretched by its cost (over 4 ms of CPU), or there is none. */
-static bool likely_slow(const struct strbuf *key)
+/* What the render of key is likely to cost, from its last one. */
+enum render_cost { RENDER_CHEAP, RENDER_UNKNOWN, RENDER_COSTLY };
+
+/* Costly: its last render's window was stretched by its cost (over 4 ms
+ * of CPU); unknown: it has none. */
+static enum render_cost likely_cost(const struct strbuf *key)
 {
 	uint64_t span = rcache_span(cache(), key->buf, key->len);
-	return !span || span > window_for(WINDOW_LOAD_MAX, 0);
+	if (!span)
+		return RENDER_UNKNOWN;
+	return span > window_for(WINDOW_LOAD_MAX, 0) ? RENDER_COSTLY : RENDER_CHEAP;
 }
 
 /* Renders the container's content into out and keeps it in the cache
@@ -272,12 +277,19 @@ static int render_and_keep(const struct vfile *vf, pid_t reader, const struct re
 	keeping = &k;
 	/* A render whose last one was costly (or that has none yet) may take
 	 * long: another thread takes requests meanwhile. A cheap one keeps
-	 * its thread's lane, which costs no hand-over. */
-	bool slow = likely_slow(key);
-	if (slow)
+	 * its thread's lane, which costs no hand-over. A costly one runs at
+	 * the lowest priority: the container whose file costs most waits,
+	 * not its neighbours. */
+	enum render_cost cost = likely_cost(key);
+	int saved_nice = 0;
+	if (cost != RENDER_CHEAP)
 		slow_begin();
+	if (cost == RENDER_COSTLY)
+		saved_nice = slow_lower_priority();
 	int ret = fill(vf, reader, view, out, &order);
-	if (slow)
+	if (cost == RENDER_COSTLY)
+		slow_restore_priority(saved_nice);
+	if (cost != RENDER_CHEAP)
 		slow_end();
 	keeping = NULL;
 	/* Kept before it is handed out: whoever saw this render finds it or

@@ -10,6 +10,15 @@
 void slow_begin(void);
 void slow_end(void);
 
+/* A costly section (a render whose last one took milliseconds of CPU)
+ * runs at the lowest priority among the daemon's threads, so that the
+ * threads answering other containers get the CPUs first. Only where the
+ * thread's priority can be given back after (CAP_SYS_NICE, or
+ * RLIMIT_NICE), which is probed once. slow_lower_priority returns what
+ * slow_restore_priority takes. */
+int slow_lower_priority(void);
+void slow_restore_priority(int saved);
+
 /* Set once by the request loop. */
 void slow_set_hooks(void (*begin)(void), void (*end)(void));
 
