@@ -98,6 +98,10 @@ static void render_cache_make(void)
 	/* Past its window a render stays servable, to the readers that come
 	 * while the next one is being made, for as long as a window can be. */
 	rcache_keep_stale(render_cache, WINDOW_MAX_NS);
+	/* And for one more base window to a reader on a request thread,
+	 * whose thread renders after answering it: a container read in a
+	 * loop then never has a read wait for a render. */
+	rcache_renew_behind(render_cache, WINDOW_BASE_NS);
 }
 
 static struct rcache *cache(void)
@@ -309,12 +313,63 @@ static int render_and_keep(const struct vfile *vf, pid_t reader, const struct re
 	return ret;
 }
 
+/* A render a request thread makes after answering the read that found
+ * its key just past its window (RCACHE_RENEW): that read was served the
+ * last render, and the thread holds the key's renewal until this one is
+ * kept or given up. It owns its view and key. */
+struct render_after {
+	bool pending;
+	const struct vfile *vf;
+	pid_t reader;
+	struct reader_view view;
+	struct strbuf key;
+	fill_fn fill;
+};
+static __thread bool renders_after_reply;
+static __thread struct render_after render_after;
+
+void files_render_after_reply(void)
+{
+	renders_after_reply = true;
+}
+
+void files_reply_sent(void)
+{
+	struct render_after *ra = &render_after;
+	if (!ra->pending)
+		return;
+	struct strbuf out = STRBUF_INIT;
+	/* Its failure gives the claim up: the next reader renders. */
+	render_and_keep(ra->vf, ra->reader, &ra->view, &ra->key, ra->fill, &out);
+	sb_free(&out);
+	sb_free(&ra->key);
+	reader_view_free(&ra->view);
+	ra->pending = false;
+}
+
+/* Takes the view and the key over, for files_reply_sent; false if this
+ * thread cannot render after its reply (then the caller renders now). */
+static bool render_later(const struct vfile *vf, pid_t reader, struct reader_view *view,
+			 struct strbuf *key, fill_fn fill)
+{
+	struct render_after *ra = &render_after;
+	if (!renders_after_reply || ra->pending)
+		return false;
+	*ra = (struct render_after){ .pending = true, .vf = vf, .reader = reader, .view = *view,
+				     .key = *key, .fill = fill };
+	*key = (struct strbuf)STRBUF_INIT;
+	*view = (struct reader_view){ 0 };
+	return true;
+}
+
 /* The show function of every per-container file: resolve the reader's
  * view, then serve the container's render of its window, or render and
  * keep it. While one thread renders a container's file, its other readers
  * are served the previous render, or wait for the first (rcache_take):
  * one render at a time per container and file, whatever the number of
- * its readers. Nothing is
+ * its readers. A read that comes just after the window, on a request
+ * thread, is served the last render too, and its thread renders after
+ * answering it. Nothing is
  * cached when virtualization is off (begin_view shows the host's file), so
  * SIGUSR2 takes effect at the next read. `fallback` answers readers that
  * cannot be resolved (NULL: the host's file). */
@@ -341,9 +396,11 @@ int show_view(const struct vfile *vf, pid_t reader, struct strbuf *out, fill_fn 
 	enum rcache_take t = rcache_take(cache(), key.buf, key.len, monotonic_ns(), out);
 	if (t == RCACHE_WAIT)
 		t = wait_first_render(&key, out);
+	if (t == RCACHE_RENEW && render_later(vf, reader, &view, &key, fill))
+		t = RCACHE_STALE;
 	/* A stale render served while another thread renews it is a hit:
 	 * no render was made for this read. */
-	if (!metrics_cache(t != RCACHE_RENDER))
+	if (!metrics_cache(t == RCACHE_HIT || t == RCACHE_STALE))
 		ret = render_and_keep(vf, reader, &view, &key, fill, out);
 	sb_free(&key);
 	reader_view_free(&view);

@@ -56,6 +56,12 @@ unsigned files_cache_entries(void);
  * readers (every container reading once) does not stay resident. */
 void files_tidy(void);
 
+/* For a request thread: a read that finds a render just past its window
+ * is served it, and the render that renews it is made in
+ * files_reply_sent, which the thread calls after each reply it sends. */
+void files_render_after_reply(void);
+void files_reply_sent(void);
+
 /* The CPUs the reader sees (the host's online CPUs, with their own ids, for
  * host readers or when nothing is known). */
 void files_cpu_view(pid_t reader, struct cpu_view *out);

@@ -1,4 +1,5 @@
 #include "serve/loop.h"
+#include "fs/files.h"
 #include "fs/ops.h"
 #include "metrics/metrics.h"
 #include "serve/inflight.h"
@@ -199,6 +200,7 @@ static void *request_thread(void *arg)
 	sigaddset(&wake, WAKE_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
 	metrics_thread(self->index);
+	files_render_after_reply();
 	current = self;
 	while (!ended(l) && take_lane(l, self)) {
 		/* At the end of serving, loop_serve signals the threads until
@@ -227,6 +229,9 @@ static void *request_thread(void *arg)
 		window_busy_leave();
 		inflight_clear(l->journal, self->index);
 		metrics_request(taken);
+		/* Its reader has its answer: the render a read left to make
+		 * after it (the read was served the last one) is made now. */
+		files_reply_sent();
 	}
 	if (self->has_lane) {
 		self->has_lane = false;

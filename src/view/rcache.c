@@ -27,6 +27,7 @@ struct rcache {
 	unsigned nshards, slots;
 	size_t max_bytes;
 	uint64_t keep_stale; /* past an entry's bound */
+	uint64_t renew_behind; /* ditto, served to the one renewing it */
 	struct rc_shard *shard;
 };
 
@@ -107,6 +108,18 @@ void rcache_keep_stale(struct rcache *c, uint64_t ns)
 	c->keep_stale = ns;
 }
 
+void rcache_renew_behind(struct rcache *c, uint64_t ns)
+{
+	c->renew_behind = ns;
+}
+
+/* Past its bound by less than the renew-behind time (and still kept). */
+static bool renew_behind(const struct rcache *c, const struct rc_entry *e, uint64_t now)
+{
+	return !e->pending && now >= e->expires && now - e->expires < c->renew_behind &&
+	       now - e->expires < c->keep_stale;
+}
+
 /* Slot of key in s, or -1. Called with the shard locked. */
 static int find(struct rcache *c, struct rc_shard *s, uint64_t h, const void *key, size_t klen)
 {
@@ -183,6 +196,10 @@ enum rcache_take rcache_take(struct rcache *c, const void *key, size_t klen, uin
 		/* Nobody renews it, or its renewer has been at it for longer
 		 * than an entry is kept: the caller renders. */
 		e->claimed = now ? now : 1;
+		if (renew_behind(c, e, now)) {
+			copy_out(e, out);
+			r = RCACHE_RENEW;
+		}
 	} else if (c->keep_stale) {
 		add_placeholder(c, s, h, key, klen, now);
 	}

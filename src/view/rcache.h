@@ -56,6 +56,10 @@ enum rcache_take {
 			* rcache_put (or rcache_unclaim if it cannot) */
 	RCACHE_WAIT,   /* another caller is making the key's first render:
 			* nothing to serve yet, ask again shortly */
+	RCACHE_RENEW,  /* the last entry, past its bound by less than the
+			* renew-behind time, copied into out; the caller now
+			* holds its renewal, as with RCACHE_RENDER, and may
+			* make it after serving out */
 };
 
 /* rcache_get that, on a miss, either claims the key's renewal for the
@@ -74,6 +78,13 @@ void rcache_unclaim(struct rcache *c, const void *key, size_t klen);
 /* How long past its bound an entry is kept for rcache_take (default 0:
  * freed once past its bound). */
 void rcache_keep_stale(struct rcache *c, uint64_t ns);
+
+/* How long past its bound an entry is still served to the caller that
+ * claims its renewal (RCACHE_RENEW; default 0: that caller renders
+ * first). With it, a key read in a loop has its renders made after a
+ * read is answered rather than before: its readers never wait for one,
+ * and are served content at most this much past its bound. */
+void rcache_renew_behind(struct rcache *c, uint64_t ns);
 
 /* Offers content rendered from inputs gathered from `born` on, to be served
  * until born + ttl. `now` is the current time (for sweeping). */

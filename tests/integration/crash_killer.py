@@ -16,7 +16,7 @@ sup, mnt, kills, limit = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(
 
 
 def serving():
-    """The supervisor's newest child (an old one may still be exiting)."""
+    """The supervisor's newest serving child (an old one may still be exiting)."""
     best = None
     try:
         children = open(f"/proc/{sup}/task/{sup}/children").read().split()
@@ -24,6 +24,9 @@ def serving():
         return None
     for c in children:
         try:
+            # a serving process's image, not a child forked and not yet exec'd
+            if b"\0CVIEWFS_SERVE=" not in b"\0" + open(f"/proc/{c}/environ", "rb").read():
+                continue
             start = int(open(f"/proc/{c}/stat").read().rsplit(")", 1)[1].split()[19])
         except (OSError, IndexError, ValueError):
             continue

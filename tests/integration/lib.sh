@@ -112,6 +112,12 @@ start_cviewfs() {
 	bail "cviewfs did not come up at $mnt"
 }
 
+# After inputs change (a limit written, a cgroup made again): until a read
+# shows them. A render is served for its window (10 ms while the daemon
+# keeps up) and, to a read on a request thread, for up to one more window
+# while that thread renews it after answering.
+past_window() { sleep 0.05; }
+
 # kb KEY: the number of /proc/meminfo-style line "KEY:" on stdin.
 kb() { awk -v k="$1:" '$1 == k {print $2}'; }
 

@@ -50,12 +50,12 @@ in_child() { sh -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' sh "$parent/c
 is "$(in_child cat "$MNT/proc/meminfo" | kb MemTotal)" "131072" "a 128 MiB parent over a 256 MiB child: MemTotal 131072 kB"
 # The daemon keeps control files open between reads; a cgroup removed
 # and made again under the same path must show its new limit.
-sleep 0.05 # past the 10 ms a render is kept
+past_window
 rmdir "$parent/child" && mkdir "$parent/child"
 echo $((96 << 20)) > "$parent/child/$limit"
 is "$(in_child cat "$MNT/proc/meminfo" | kb MemTotal)" "98304" "the child removed and made again with 96 MiB: MemTotal 98304 kB"
 echo max > "$parent/child/$limit" 2>/dev/null || echo -1 > "$parent/child/$limit"
-sleep 0.05
+past_window
 is "$(in_child cat "$MNT/proc/meminfo" | kb MemTotal)" "131072" "the child's limit removed: the parent's 128 MiB"
 
 # Swap. A host without swap: none must be invented.

@@ -17,12 +17,14 @@ kill_readers() {
 on_cleanup kill_readers
 
 # serving: the supervisor's child that serves: its newest (a replaced one
-# may still be finishing its exit, e.g. a sanitizer's leak check), and not
-# the "--version" an upgrade asks the new binary first.
+# may still be finishing its exit, e.g. a sanitizer's leak check) among
+# those already running a serving process's image (CVIEWFS_SERVE in their
+# environment): not the "--version" an upgrade asks the new binary first,
+# nor a child forked and not yet exec'd, which still runs the supervisor's.
 serving() {
 	local c newest="" best=-1 start
 	for c in $(cat "/proc/$SUP/task/$SUP/children" 2>/dev/null); do
-		tr '\0' ' ' < "/proc/$c/cmdline" 2>/dev/null | grep -q -- ' --version' && continue
+		tr '\0' '\n' < "/proc/$c/environ" 2>/dev/null | grep -q '^CVIEWFS_SERVE=' || continue
 		start=$(sed 's/.*) //' "/proc/$c/stat" 2>/dev/null | awk '{print $20}')
 		[ -n "$start" ] && [ "$start" -gt "$best" ] && best=$start newest=$c
 	done

@@ -104,6 +104,7 @@ is "$(read_as "$MNT_R/proc/meminfo" /other | kb MemTotal)" "65536" "--view-from 
 host_total=$(kb MemTotal < "$PROC/meminfo")
 echo max > "$CG/kubepods/pod1/memory.max"
 echo max > "$CTR/memory.max"
+past_window
 is "$(read_as "$MNT/proc/meminfo" | kb MemTotal)" "$host_total" "max at every level: the host's MemTotal"
 for bad in "" "12abc" "-5" "99999999999999999999999"; do
 	printf '%s' "$bad" > "$CTR/memory.max"

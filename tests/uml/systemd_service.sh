@@ -15,12 +15,13 @@ command -v podman >/dev/null && command -v crun >/dev/null || bail "podman and c
 MNT=/var/lib/lxcfs
 ver() { dpkg-deb -f "$1" Version; }
 mainpid() { systemctl show -P MainPID cviewfs; }
-# The serving process: the supervisor's newest child that is not the
-# "--version" an upgrade asks the new binary first.
+# The serving process: the supervisor's newest child running a serving
+# process's image (CVIEWFS_SERVE in its environment): not the "--version"
+# an upgrade asks the new binary first, nor a child not yet exec'd.
 serving() {
 	local c last=""
 	for c in $(cat "/proc/$(mainpid)/task/$(mainpid)/children" 2>/dev/null); do
-		tr '\0' ' ' < "/proc/$c/cmdline" 2>/dev/null | grep -q -- ' --version' || last=$c
+		tr '\0' '\n' < "/proc/$c/environ" 2>/dev/null | grep -q '^CVIEWFS_SERVE=' && last=$c
 	done
 	echo "$last"
 }

@@ -268,6 +268,46 @@ static void test_take(void)
 	rcache_free(c);
 }
 
+/* Renew-behind: the caller that claims a key just past its window is
+ * served its last render too, and renders after answering. */
+static void test_renew_behind(void)
+{
+	struct rcache *c = rcache_new(1, 4, 4096);
+	struct strbuf out = STRBUF_INIT;
+	const char *k = "meminfo|a";
+	size_t kl = strlen(k);
+
+	rcache_keep_stale(c, 1000 * MS);
+	rcache_renew_behind(c, 10 * MS);
+	ok(rcache_take(c, k, kl, 1 * MS, &out) == RCACHE_RENDER, "nothing kept: the first reader waits for a render");
+	put(c, k, 1 * MS, 100, "r1", 2 * MS);
+	ok(rcache_take(c, k, kl, 12 * MS, &out) == RCACHE_RENEW && !strcmp(sb_str(&out), "r1"),
+	   "1 ms past its window: served, and the caller renews it");
+	ok(rcache_take(c, k, kl, 12 * MS, &out) == RCACHE_STALE && !strcmp(sb_str(&out), "r1"),
+	   "the next caller meanwhile is served it without a claim");
+	put(c, k, 12 * MS, 200, "r2", 13 * MS);
+	ok(rcache_take(c, k, kl, 14 * MS, &out) == RCACHE_HIT && !strcmp(sb_str(&out), "r2"),
+	   "the renewal is served once put");
+	ok(rcache_take(c, k, kl, 32 * MS, &out) == RCACHE_RENDER,
+	   "a full renew-behind time past its window: the caller renders before it is answered");
+	rcache_unclaim(c, k, kl);
+	ok(rcache_take(c, k, kl, 32 * MS + 1, &out) == RCACHE_RENDER, "a renewal given up: the next caller renders");
+	put(c, k, 32 * MS, 300, "r3", 33 * MS);
+	ok(rcache_take(c, k, kl, 43 * MS, &out) == RCACHE_RENEW, "r3 just past its window: renew behind");
+	rcache_unclaim(c, k, kl);
+	ok(rcache_take(c, k, kl, 43 * MS + 1, &out) == RCACHE_RENEW && !strcmp(sb_str(&out), "r3"),
+	   "a renewal behind given up: the next caller takes it over");
+	put(c, k, 30 * MS, 250, "older", 44 * MS);
+	ok(rcache_take(c, k, kl, 44 * MS, &out) == RCACHE_RENEW && !strcmp(sb_str(&out), "r3"),
+	   "a lower order lost to r3: nothing older is served, and its claim is free again");
+	rcache_renew_behind(c, 0);
+	ok(rcache_take(c, k, kl, 45 * MS, &out) == RCACHE_STALE, "without renew-behind, the claim is held");
+	rcache_unclaim(c, k, kl);
+	ok(rcache_take(c, k, kl, 46 * MS, &out) == RCACHE_RENDER, "and a claimer renders first");
+	sb_free(&out);
+	rcache_free(c);
+}
+
 int main(void)
 {
 	test_bound();
@@ -277,5 +317,6 @@ int main(void)
 	test_limits();
 	test_threads();
 	test_take();
+	test_renew_behind();
 	return tap_done();
 }
