@@ -14,6 +14,7 @@ enum {
 	OPT_VIEW_FROM,
 	OPT_CPUINFO_TOPOLOGY,
 	OPT_METRICS_FILE,
+	OPT_SECCOMP_SOCKET,
 };
 
 void options_usage(const char *prog)
@@ -46,6 +47,12 @@ void options_usage(const char *prog)
 	       "      --metrics-file PATH|none\n"
 	       "                         Prometheus text file of the daemon's metrics, written\n"
 	       "                         every 15 s (default: the pid file's path, .prom for .pid)\n"
+	       "      --seccomp-socket PATH|none\n"
+	       "                         where OCI runtimes hand over containers' seccomp\n"
+	       "                         notify descriptors (linux.seccomp.listenerPath), to have\n"
+	       "                         sysinfo(2) and, with --enable-cfs, sched_getaffinity(2)\n"
+	       "                         answered for the container (default: the pid file's\n"
+	       "                         path, .seccomp.sock for .pid)\n"
 	       "      --view-from WHO    whose cgroup a reader sees: 'init' (default: the init\n"
 	       "                         of the reader's pid namespace, as lxcfs) or 'reader'\n"
 	       "                         (the reader's own cgroup; for pods sharing a pid\n"
@@ -55,6 +62,15 @@ void options_usage(const char *prog)
 	       "SIGUSR1 upgrades in place (the binary now at this path takes over, nothing is\n"
 	       "unmounted); SIGUSR2 toggles host values on/off.\n",
 	       prog, prog);
+}
+
+/* The pid file's path with `suffix` for its ".pid". */
+static char *path_beside_pidfile(const char *pidfile, const char *suffix)
+{
+	size_t len = strlen(pidfile);
+	if (len > 4 && !strcmp(pidfile + len - 4, ".pid"))
+		len -= 4;
+	return xasprintf("%.*s%s", (int)len, pidfile, suffix);
 }
 
 static void add_fuse_opt(struct options *o, const char *opt)
@@ -82,10 +98,11 @@ int options_parse(int argc, char **argv, struct options *o, struct strbuf *err)
 		{ "view-from", required_argument, NULL, OPT_VIEW_FROM },
 		{ "cpuinfo-topology", required_argument, NULL, OPT_CPUINFO_TOPOLOGY },
 		{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+		{ "seccomp-socket", required_argument, NULL, OPT_SECCOMP_SOCKET },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	bool no_metrics = false;
+	bool no_metrics = false, no_seccomp = false;
 
 	memset(o, 0, sizeof(*o));
 	o->runtime_dir = "/run";
@@ -116,6 +133,14 @@ int options_parse(int argc, char **argv, struct options *o, struct strbuf *err)
 			}
 			no_metrics = !strcmp(optarg, "none");
 			o->metrics_file = no_metrics ? NULL : optarg;
+			break;
+		case OPT_SECCOMP_SOCKET:
+			if (!*optarg) {
+				sb_puts(err, "--seccomp-socket takes a path, or 'none'");
+				return 1;
+			}
+			no_seccomp = !strcmp(optarg, "none");
+			o->seccomp_socket = no_seccomp ? NULL : optarg;
 			break;
 		case OPT_VIEW_FROM:
 			if (!strcmp(optarg, "init"))
@@ -157,6 +182,8 @@ int options_parse(int argc, char **argv, struct options *o, struct strbuf *err)
 		o->pidfile = o->pidfile_owned = xasprintf("%s/cviewfs.pid", o->runtime_dir);
 	if (!o->metrics_file && !no_metrics)
 		o->metrics_file = o->metrics_file_owned = metrics_default_path(o->pidfile);
+	if (!o->seccomp_socket && !no_seccomp)
+		o->seccomp_socket = o->seccomp_socket_owned = path_beside_pidfile(o->pidfile, ".seccomp.sock");
 	return 0;
 }
 
@@ -165,5 +192,6 @@ void options_free(struct options *o)
 	sb_free(&o->fuse_opts);
 	free(o->pidfile_owned);
 	free(o->metrics_file_owned);
-	o->pidfile_owned = o->metrics_file_owned = NULL;
+	free(o->seccomp_socket_owned);
+	o->pidfile_owned = o->metrics_file_owned = o->seccomp_socket_owned = NULL;
 }

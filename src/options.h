@@ -25,8 +25,11 @@ struct options {
 	/* --metrics-file; default the pid file's path with ".prom" for ".pid";
 	 * NULL: none ("--metrics-file none") */
 	const char *metrics_file;
+	/* --seccomp-socket; default the pid file's path with ".seccomp.sock"
+	 * for ".pid"; NULL: no seccomp agent ("--seccomp-socket none") */
+	const char *seccomp_socket;
 	struct strbuf fuse_opts; /* every -o, comma-joined */
-	char *pidfile_owned, *metrics_file_owned;
+	char *pidfile_owned, *metrics_file_owned, *seccomp_socket_owned;
 };
 
 /* 0 on success; otherwise a message in err and a non-zero exit status. */

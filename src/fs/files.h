@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct strbuf;
@@ -65,5 +66,10 @@ void files_reply_sent(void);
 /* The CPUs the reader sees (the host's online CPUs, with their own ids, for
  * host readers or when nothing is known). */
 void files_cpu_view(pid_t reader, struct cpu_view *out);
+
+/* For sysinfo(2) (agent/): the reader's container's meminfo, uptime and
+ * loadavg as a read of them gives, and its thread count. 0 or -errno. */
+int files_sysinfo_inputs(pid_t reader, struct strbuf *meminfo, struct strbuf *uptime,
+			 struct strbuf *loadavg, uint64_t *threads);
 
 #endif

@@ -54,6 +54,61 @@ static bool sd_ready(void)
 	return sd.notify != NULL;
 }
 
+/* Passed descriptors of other names, set aside for fdstore_take_named. */
+static struct {
+	int *fds;
+	char **names;
+	size_t n;
+} aside;
+
+static void set_aside(int fd, const char *name)
+{
+	aside.fds = xrealloc(aside.fds, (aside.n + 1) * sizeof(*aside.fds));
+	aside.names = xrealloc(aside.names, (aside.n + 1) * sizeof(*aside.names));
+	aside.fds[aside.n] = fd;
+	aside.names[aside.n++] = xstrdup(name);
+}
+
+size_t fdstore_take_named(const char *prefix, int **fds, char ***names)
+{
+	size_t n = 0, len = strlen(prefix);
+	*fds = NULL;
+	*names = NULL;
+	for (size_t i = 0; i < aside.n; i++) {
+		if (aside.fds[i] < 0 || strncmp(aside.names[i], prefix, len))
+			continue;
+		*fds = xrealloc(*fds, (n + 1) * sizeof(**fds));
+		*names = xrealloc(*names, (n + 1) * sizeof(**names));
+		(*fds)[n] = aside.fds[i];
+		(*names)[n++] = aside.names[i];
+		aside.fds[i] = -1;
+		aside.names[i] = NULL;
+	}
+	return n;
+}
+
+void fdstore_put_one(int fd, const char *name)
+{
+	if (!getenv("NOTIFY_SOCKET") || !sd_ready())
+		return;
+	char *msg = xasprintf("FDSTORE=1\nFDNAME=%s", name);
+	int r = sd.pid_notify_with_fds(0, 0, msg, &fd, 1);
+	free(msg);
+	if (r <= 0)
+		log_once("fdstore", "put-one", "cannot keep %s in systemd's descriptor store (%s): a killed "
+			 "supervisor loses it (the unit's FileDescriptorStoreMax= bounds how many)", name,
+			 r < 0 ? strerror(-r) : "no notification socket");
+}
+
+void fdstore_remove_one(const char *name)
+{
+	if (!getenv("NOTIFY_SOCKET") || !sd_ready())
+		return;
+	char *msg = xasprintf("FDSTOREREMOVE=1\nFDNAME=%s", name);
+	sd.notify(0, msg);
+	free(msg);
+}
+
 static int *slot(struct held_fds *h, size_t i)
 {
 	int *slots[] = { &h->fuse, &h->init, &h->nodes, &h->state, &h->inflight, &h->metrics };
@@ -119,7 +174,9 @@ bool fdstore_take(struct held_fds *h)
 				taken = true;
 			}
 		}
-		if (!taken)
+		if (!taken && fdnames && fdnames[k] && !strncmp(fdnames[k], "cviewfs-seccomp-", 16))
+			set_aside(fd, fdnames[k]);
+		else if (!taken)
 			close(fd);
 	}
 	if (fdnames)

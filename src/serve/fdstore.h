@@ -36,6 +36,16 @@ void fdstore_drop(void);
  * connection; every other descriptor it passed is closed. */
 bool fdstore_take(struct held_fds *h);
 
+/* One more descriptor in the store, under a name of its own (the seccomp
+ * agent's: agent/keeper.h), and out of it again. */
+void fdstore_put_one(int fd, const char *name);
+void fdstore_remove_one(const char *name);
+/* The descriptors systemd passed under names starting with `prefix`
+ * ("cviewfs-seccomp-"), which fdstore_take set aside rather than closed:
+ * each is handed over once, with its name (free both arrays and the
+ * names). */
+size_t fdstore_take_named(const char *prefix, int **fds, char ***names);
+
 /* A supervisor replacing itself (SIGUSR1): what the new image adopts. */
 #define REEXEC_ENV "CVIEWFS_SUPERVISOR"
 /* Set when a running supervisor asks the binary at its path for its

@@ -16,7 +16,7 @@ int handoff_parse(const char *s, struct handoff *h)
 {
 	int virt, end = 0;
 
-	h->inflight_fd = h->metrics_fd = -1;
+	h->inflight_fd = h->metrics_fd = h->agent_fd = -1;
 	if (sscanf(s, "fuse=%d,init=%d,journal=%d,state=%d,ready=%d,go=%d,gen=%u,virt=%d%n",
 		   &h->fuse_fd, &h->init_fd, &h->journal_fd, &h->state_fd, &h->ready_fd, &h->go_fd,
 		   &h->generation, &virt, &end) != 8 || s[end] || h->fuse_fd < 0 || h->init_fd < 0)
@@ -27,7 +27,7 @@ int handoff_parse(const char *s, struct handoff *h)
 
 char *handoff_format_more(const struct handoff *h)
 {
-	return xasprintf("inflight=%d,metrics=%d", h->inflight_fd, h->metrics_fd);
+	return xasprintf("inflight=%d,metrics=%d,agent=%d", h->inflight_fd, h->metrics_fd, h->agent_fd);
 }
 
 /* The descriptor number after "name=" at p, or -1. */
@@ -43,12 +43,14 @@ static int fd_field(const char *p, const char *name)
 
 void handoff_parse_more(const char *s, struct handoff *h)
 {
-	h->inflight_fd = h->metrics_fd = -1;
+	h->inflight_fd = h->metrics_fd = h->agent_fd = -1;
 	for (const char *p = s; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
 		int fd;
 		if ((fd = fd_field(p, "inflight")) >= 0)
 			h->inflight_fd = fd;
 		else if ((fd = fd_field(p, "metrics")) >= 0)
 			h->metrics_fd = fd;
+		else if ((fd = fd_field(p, "agent")) >= 0)
+			h->agent_fd = fd;
 	}
 }

@@ -30,6 +30,7 @@ struct handoff {
 	int go_fd;        /* read end: wait for one byte before serving; -1: serve at once */
 	int inflight_fd;  /* memfd: requests taken and not yet answered (serve/inflight.h) */
 	int metrics_fd;   /* memfd: the metrics' counters (metrics/metrics.h) */
+	int agent_fd;     /* the seccomp agent's channel (agent/keeper.h) */
 	uint32_t generation;
 	bool virtualize;
 };

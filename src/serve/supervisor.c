@@ -1,4 +1,5 @@
 #include "serve/supervisor.h"
+#include "agent/keeper.h"
 #include "cgroup/cgroup.h"
 #include "config.h"
 #include "daemon.h"
@@ -128,7 +129,7 @@ static void describe_status(int status, struct strbuf *out)
 static void child_exec(struct supervisor *s, const struct handoff *h)
 {
 	int fds[] = { h->fuse_fd, h->init_fd, h->journal_fd, h->state_fd, h->ready_fd, h->go_fd,
-		      h->inflight_fd, h->metrics_fd };
+		      h->inflight_fd, h->metrics_fd, h->agent_fd };
 	sigset_t none;
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -201,12 +202,15 @@ static int spawn(struct supervisor *s, int *go_fd, pid_t *pid, int *status_fd, s
 		.fuse_fd = s->fuse_fd, .init_fd = s->init_fd, .journal_fd = s->journal_fd,
 		.state_fd = s->state_fd, .ready_fd = ready[1], .go_fd = go[0],
 		.inflight_fd = s->inflight_fd, .metrics_fd = s->metrics_fd,
+		.agent_fd = keeper_channel(),
 		.generation = ++s->generation, .virtualize = s->virtualize,
 	};
 	pid_t child = fork();
 	if (child == 0)
 		child_exec(s, &h);
 	close(ready[1]);
+	if (h.agent_fd >= 0)
+		close(h.agent_fd);
 	if (go[0] >= 0)
 		close(go[0]);
 	if (child < 0) {
@@ -383,6 +387,7 @@ static void reexec(struct supervisor *s)
 		if (keep[i] >= 0)
 			fcntl(keep[i], F_SETFD, 0);
 	char *spec = reexec_format(&r), *more = reexec_format_more(&r);
+	keeper_prepare_exec();
 	setenv(REEXEC_ENV, spec, 1);
 	setenv(REEXEC_MORE_ENV, more, 1);
 	free(spec);
@@ -394,6 +399,7 @@ static void reexec(struct supervisor *s)
 		strerror(errno));
 	unsetenv(REEXEC_ENV);
 	unsetenv(REEXEC_MORE_ENV);
+	keeper_exec_failed();
 	for (size_t i = 0; i < n; i++)
 		if (keep[i] >= 0)
 			fcntl(keep[i], F_SETFD, FD_CLOEXEC);
@@ -651,6 +657,16 @@ static void unmount(struct supervisor *s)
 	fdstore_drop();
 }
 
+/* The seccomp agent's listener: without it, containers simply get the
+ * real system calls; it never stops the filesystem from serving. */
+static void start_agent(const struct options *o)
+{
+	struct strbuf err = STRBUF_INIT;
+	if (o->seccomp_socket && keeper_start(o->seccomp_socket, &err) < 0)
+		log_warn("seccomp agent off: %s", sb_str(&err));
+	sb_free(&err);
+}
+
 int supervisor_main(const struct options *given, char **argv)
 {
 	struct options opts = *given, *o = &opts;
@@ -697,6 +713,7 @@ int supervisor_main(const struct options *given, char **argv)
 	metrics_attach(s.metrics_fd, metrics_register_files);
 	fdstore_put(&(struct held_fds){ s.fuse_fd, s.init_fd, s.journal_fd, s.state_fd, s.inflight_fd,
 					s.metrics_fd });
+	start_agent(o);
 	if (reexeced) {
 		/* The serving process is the old binary's: replace it too. */
 		upgrade_worker(&s);
@@ -710,6 +727,7 @@ int supervisor_main(const struct options *given, char **argv)
 	supervise(&s);
 	status = s.exit_status;
 	stop_worker(&s);
+	keeper_stop();
 	/* The stopped process's last counts included. */
 	write_metrics(&s, true);
 	if (!s.mount_gone)

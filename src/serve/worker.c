@@ -1,4 +1,5 @@
 #include "serve/worker.h"
+#include "agent/agent.h"
 #include "cgfs/cgfs.h"
 #include "cgroup/cgroup.h"
 #include "cgroup/kept.h"
@@ -331,6 +332,8 @@ int worker_main(const struct options *o, const char *prog, const struct handoff 
 	answer_orphans(se, o, journal, h->fuse_fd);
 	if (start_helpers(o, &cg, h->state_fd) < 0)
 		goto out_session;
+	if (h->agent_fd >= 0 && agent_start(h->agent_fd, o->use_cfs, h->generation) < 0)
+		log_warn("the seccomp agent cannot start: containers get the real system calls");
 	log_info("cviewfs %s serving (cgroup layout %s, process %ld, generation %u)", CVIEWFS_VERSION,
 		 cg_layout_name(cg.layout), (long)getpid(), h->generation);
 	status = loop_serve(se, REQUEST_THREADS, answer_raw(o), journal) == 0 ? 0 : 1;
@@ -340,6 +343,7 @@ int worker_main(const struct options *o, const char *prog, const struct handoff 
 		log_info("the connection was ended by the kernel (unmounted, or aborted)");
 		status = WORKER_EXIT_GONE;
 	}
+	agent_stop();
 	sampler_stop();
 	state_autosave_stop();
 	state_save(h->state_fd);

@@ -30,7 +30,7 @@ is "$(unit OOMScoreAdjust)" -1000 "the OOM killer leaves it alone"
 ok "$(grep -q '^ExecStopPost=-.*/bin/umount -l ' "$UNIT" && echo 1)" "a mount left behind is removed when the service stops"
 ok "$(unit ExecStop | grep -q 'SERVICE_RESULT" != success ] || exec .*cviewfs-toolkit umount --all' && echo 1)" \
 	"containers' binds are removed on a stop, not after the supervisor died ($(unit ExecStop))"
-is "$(unit NotifyAccess)/$(unit FileDescriptorStoreMax)" "main/8" "the FUSE connection can be kept in systemd's descriptor store"
+is "$(unit NotifyAccess)/$(unit FileDescriptorStoreMax)" "main/4096" "the FUSE connection and the containers' notify descriptors can be kept in systemd's descriptor store"
 ok "$(grep -q '^ExecStartPost=-.*cviewfs-toolkit remount --all' "$UNIT" && echo 1)" "running containers' binds are renewed after a start"
 
 if command -v systemd-analyze >/dev/null; then

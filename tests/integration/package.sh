@@ -39,6 +39,7 @@ UNITDIR=${UNITDIR:-/lib/systemd/system}
 {
 	echo "/usr/bin/cviewfs"
 	echo "/usr/bin/cviewfs-toolkit"
+	echo "/usr/bin/cviewfs-runtime"
 	echo "$UNITDIR/cviewfs.service"
 	echo "/usr/share/man/man8/cviewfs.8.gz"
 	echo "/usr/share/containers/oci/hooks.d/cviewfs-hook.json"

@@ -5,7 +5,9 @@
 # container that gets cviewfs's files through the installed hooks.d file,
 # upgrade to a newer package (reloaded in place), kill -9 the serving
 # process, kill -9 the supervisor, stop the service, remove the package:
-# the container runs throughout and never sees an error.
+# the container runs throughout and never sees an error. A second container,
+# started through the installed cviewfs-runtime over crun, calls sysinfo(2)
+# in a loop through all of it: the seccomp agent answers every call.
 set -u
 . "$TESTLIB"
 
@@ -65,6 +67,19 @@ set -- $(probe)
 is "${1:-}" 256 "the installed hooks.d file gave it cviewfs's files: free -m says 256"
 ok "$([ "${2:-999}" -lt 120 ] && echo 1)" "and its uptime is its own (${2:-?} s)"
 
+# --- a container through cviewfs-runtime (over crun): sysinfo answered by the agent ---
+SHIM_PODMAN="podman --root $TMP/podman/root --runroot /run/cviewfs-test-podman --storage-driver vfs
+	--runtime /usr/bin/cviewfs-runtime --runtime-flag cviewfs-runtime=crun --cgroup-manager=cgroupfs --events-backend=file"
+stop_shim_ctr() { $SHIM_PODMAN rm -f -t 0 s > /dev/null 2>&1; }
+on_cleanup stop_shim_ctr
+cp "$(dirname "$TESTLIB")/sysinfo_loop.py" "$TMP/share/sysinfo_loop.py"
+$SHIM_PODMAN run -d --name s --network none --cgroups=no-conmon --cgroup-parent=cvt-systemd --memory 256m \
+	-v /usr:/usr:ro -v /etc:/etc:ro -v "$TMP/share:/share" --rootfs "$ROOTFS" sleep 3600 > "$TMP/run-s.log" 2>&1
+ok "$([ "$($SHIM_PODMAN inspect -f '{{.State.Running}}' s 2>/dev/null)" = true ] && echo 1)" \
+	"podman --runtime cviewfs-runtime (over crun) starts a 256 MiB container ($(tail -1 "$TMP/run-s.log"))"
+is "$($SHIM_PODMAN exec s busybox free -m 2>&1 | awk '/^Mem:/ {print $2}')" 256 "there busybox free -m (sysinfo) says 256"
+$SHIM_PODMAN exec -d s python3 /share/sysinfo_loop.py $((256 << 20)) /share/sysstop /share/sysresult > /dev/null
+
 # A reader in the container that reads meminfo, stat and cpuinfo in a loop
 # through the upgrade and the serving process's crash.
 cp "$(dirname "$TESTLIB")/resilience_reader.py" "$TMP/share/reader.py"
@@ -121,6 +136,15 @@ sleep 1
 stop_reader "supervisor crash" crash
 set -- $(probe)
 is "${1:-}" 256 "the container still sees 256 MiB, without a remount or a restart"
+
+# The sysinfo loop went on through the upgrade and both crashes.
+touch "$TMP/share/sysstop"
+wait_for 20 test -s "$TMP/share/sysresult"
+r=$(cat "$TMP/share/sysresult" 2>/dev/null)
+ok "$(echo "$r" | grep -Eq '^calls [0-9]{3,} failed 0 enosys 0 wrong 0$' && echo 1)" \
+	"through the upgrade and both kill -9s, every sysinfo call was answered with 256 MiB (${r:-no result})"
+ok "$(journalctl -q -u cviewfs | grep -q "seccomp agent: took .* descriptors back from systemd's descriptor store" && echo 1)" \
+	"the new supervisor took the containers' notify descriptors back from systemd's store"
 
 # --- stop: containers on host values, no error ---
 host_mb=$(free -m | awk '/^Mem:/ {print $2}')

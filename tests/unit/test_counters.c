@@ -306,11 +306,14 @@ static void test_handover(void)
 	ok(h.inflight_fd == 7 && h.metrics_fd == 8, "a serving process finds the metrics memfd (8)");
 	handoff_parse_more("inflight=7", &h);
 	ok(h.inflight_fd == 7 && h.metrics_fd == -1, "an older supervisor hands none: -1");
+	ok(h.agent_fd == -1, "nor a seccomp agent channel: -1");
 	handoff_parse_more("metrics=x,future=3,metrics=9", &h);
 	ok(h.inflight_fd == -1 && h.metrics_fd == 9, "malformed and unknown fields are skipped");
-	h = (struct handoff){ .inflight_fd = 5, .metrics_fd = 6 };
+	handoff_parse_more("inflight=7,metrics=8,agent=11", &h);
+	ok(h.agent_fd == 11, "a serving process finds the seccomp agent's channel (11)");
+	h = (struct handoff){ .inflight_fd = 5, .metrics_fd = 6, .agent_fd = 0 };
 	char *s = handoff_format_more(&h);
-	is_str(s, "inflight=5,metrics=6", "and formats it");
+	is_str(s, "inflight=5,metrics=6,agent=0", "and formats it");
 	free(s);
 
 	struct reexec r = { .fds = HELD_FDS_NONE };

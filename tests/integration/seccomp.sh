@@ -1,0 +1,69 @@
+#!/bin/bash
+# The seccomp agent: a container process that hands its notify descriptor
+# to the daemon's socket (as runc and crun do for linux.seccomp.listenerPath)
+# gets sysinfo(2) from its own container, sched_getaffinity(2) cut to its
+# CPU quota with --enable-cfs, and never a failed call while serving
+# processes die.
+. "$TESTLIB"
+CLIENT=${SECCOMP_CLIENT:?}
+MNT=$TMP/mnt
+SOCK=$MNT.seccomp.sock
+start_cviewfs "$MNT" --enable-cfs
+for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+ok "$([ -S "$SOCK" ] && echo 1)" "the daemon listens at the pid file's path with .seccomp.sock ($SOCK)"
+is "$(stat -c %a "$SOCK")" 700 "the socket is root's only"
+
+name=$(new_ctr 0-1 50000 $((256 << 20)))
+# A container: its cgroups and a pid namespace of its own.
+in_ctr() { in_cgroup "$name" unshare --pid --fork --mount-proc "$@"; }
+
+read -r total uptime procs unit <<<"$(in_ctr "$CLIENT" "$SOCK" sysinfo)"
+is "$total" $((256 << 20)) "sysinfo: totalram x mem_unit is the container's 256 MiB"
+is "$unit" 1 "sysinfo: mem_unit 1"
+ok "$([ -n "$uptime" ] && [ "$uptime" -lt 5 ] && echo 1)" "sysinfo: uptime is the container's age (${uptime} s)"
+ok "$([ -n "$procs" ] && [ "$procs" -ge 1 ] && [ "$procs" -lt 10 ] && echo 1)" "sysinfo: procs counts the container's threads ($procs)"
+free_kb=$(in_ctr sh -c "awk '/^MemTotal:/ {print \$2}' $MNT/proc/meminfo")
+is "$((total / 1024))" "$free_kb" "sysinfo agrees with the container's /proc/meminfo"
+is "$(in_ctr "$CLIENT" "$SOCK" nproc)" 1 "sched_getaffinity with --enable-cfs: 0.5 CPU is 1 CPU"
+host_cpus=$(nproc)
+is "$("$CLIENT" "$SOCK" nproc)" "$host_cpus" "a host process keeps every CPU ($host_cpus)"
+is "$("$CLIENT" "$SOCK" sysinfo | cut -d' ' -f1)" "$(( $(kb MemTotal < /proc/meminfo) * 1024 ))" \
+	"a host process gets the host's memory"
+
+# Serving processes killed while the container calls sysinfo in a loop.
+serving() {
+	local c
+	for c in $(cat "/proc/$CVIEWFS_PID/task/$CVIEWFS_PID/children" 2>/dev/null); do
+		tr '\0' '\n' < "/proc/$c/environ" 2>/dev/null | grep -q '^CVIEWFS_SERVE=' && echo "$c"
+	done | tail -1
+}
+in_ctr "$CLIENT" "$SOCK" loop 4 > "$TMP/loop.out" &
+loop=$!
+sleep 0.5
+killed=0
+for _ in 1 2 3 4 5; do
+	w=$(serving)
+	[ -n "$w" ] && kill -KILL "$w" && killed=$((killed + 1))
+	sleep 0.5
+done
+wait "$loop"
+read -r _ calls _ failed _ enosys _ totals _ last < "$TMP/loop.out"
+ok "$([ "$killed" = 5 ] && [ "${calls:-0}" -gt 100 ] && echo 1)" "$killed serving processes killed during $calls sysinfo calls"
+is "$failed $enosys" "0 0" "no call failed, none with ENOSYS"
+is "$totals $last" "1 $((256 << 20))" "every call saw the container's 256 MiB"
+
+# An upgrade of the supervisor itself keeps the descriptors.
+in_ctr "$CLIENT" "$SOCK" loop 3 > "$TMP/upgrade.out" &
+loop=$!
+sleep 0.5
+kill -USR1 "$CVIEWFS_PID"
+wait "$loop"
+read -r _ calls _ failed _ enosys _ totals _ last < "$TMP/upgrade.out"
+is "$failed $enosys $totals $last" "0 0 1 $((256 << 20))" "through SIGUSR1 (the supervisor re-executes): $calls calls, none failed or wrong"
+ok "$(grep -q 'seccomp agent: answering for container seccomp-client-' "$TMP/daemon.log" && echo 1)" \
+	"each container handed over is logged with its id"
+
+kill -TERM "$CVIEWFS_PID"
+wait "$CVIEWFS_PID"
+ok "$([ ! -e "$SOCK" ] && echo 1)" "stopped: the socket file is removed"
+done_testing
