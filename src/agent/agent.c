@@ -19,9 +19,19 @@
 #include <string.h>
 #include <stdatomic.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/* Linux 6.6: the caller and the agent woken on the same CPU, each handing
+ * it to the other (the headers of older systems lack it). */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
 
 /* The largest affinity mask handled (bytes): 65536 CPUs. */
 #define AFFINITY_MAX 8192
@@ -57,31 +67,89 @@ static bool is_i386(const struct seccomp_notif *req)
 	return req->data.arch == AUDIT_ARCH_I386;
 }
 
-/* The caller's memory, opened only while the notification is still
- * pending (after the open: a pid reused since cannot be written into). */
-static int open_caller_mem(int notify_fd, const struct seccomp_notif *req, enum outcome *why)
+/* The callers' memory: /proc/TID/mem, kept for a thread's next calls. A
+ * descriptor of it writes only into the address space it was opened on:
+ * once its process has exec'd or exited (its tid perhaps reused since),
+ * writes through it come back empty and it is opened afresh. Every open
+ * is followed by a check that the notification is still pending
+ * (ID_VALID), so the tid is still the caller's. Agent thread only. */
+#define MEM_CACHE 64
+static struct {
+	unsigned pid;
+	int fd; /* 0: none */
+} mem_cache[MEM_CACHE];
+static unsigned mem_next;
+
+static int cached_mem(unsigned pid)
 {
-	char path[32];
-	snprintf(path, sizeof(path), "/proc/%u/mem", req->pid);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	for (int i = 0; i < MEM_CACHE; i++)
+		if (mem_cache[i].fd > 0 && mem_cache[i].pid == pid)
+			return mem_cache[i].fd;
+	return -1;
+}
+
+static void forget_mem(unsigned pid)
+{
+	for (int i = 0; i < MEM_CACHE; i++)
+		if (mem_cache[i].fd > 0 && mem_cache[i].pid == pid) {
+			close(mem_cache[i].fd);
+			mem_cache[i].fd = 0;
+		}
+}
+
+/* The caller's memory, opened (again) if need be; -1 with *why when the
+ * notification is no longer pending (GONE) or nothing can be opened. */
+static int caller_mem(int notify_fd, const struct seccomp_notif *req, bool fresh, enum outcome *why)
+{
+	if (fresh)
+		forget_mem(req->pid);
+	int fd = cached_mem(req->pid);
+	if (fd < 0) {
+		char path[32];
+		snprintf(path, sizeof(path), "/proc/%u/mem", req->pid);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd > 0) {
+			unsigned slot = mem_next++ % MEM_CACHE;
+			if (mem_cache[slot].fd > 0)
+				close(mem_cache[slot].fd);
+			mem_cache[slot].pid = req->pid;
+			mem_cache[slot].fd = fd;
+		}
+	}
 	if (seccomp_notify_id_valid(notify_fd, req->id) != 0) {
-		if (fd >= 0)
-			close(fd);
 		*why = GONE;
 		return -1;
 	}
-	if (fd < 0)
+	if (fd <= 0) {
 		*why = CONTINUE;
+		return -1;
+	}
 	return fd;
 }
 
-/* Writes len bytes at the caller's address; -EFAULT as the kernel would. */
-static int write_caller(int mem_fd, uint64_t addr, const void *buf, size_t len)
+/* Writes len bytes at the caller's address: 0, or -EFAULT for a bad
+ * address as the kernel would; false (with *why) when it cannot be
+ * written at all. */
+static bool write_caller(int notify_fd, const struct seccomp_notif *req, uint64_t addr, const void *buf,
+			 size_t len, int *result, enum outcome *why)
 {
-	if (!addr)
-		return -EFAULT;
-	ssize_t n = pwrite(mem_fd, buf, len, (off_t)addr);
-	return n == (ssize_t)len ? 0 : -EFAULT;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int fd = caller_mem(notify_fd, req, attempt > 0, why);
+		if (fd < 0)
+			return false;
+		if (!addr) {
+			*result = -EFAULT;
+			return true;
+		}
+		ssize_t n = pwrite(fd, buf, len, (off_t)addr);
+		if (n == (ssize_t)len || (n < 0 && errno == EIO)) { /* EIO: an address not mapped */
+			*result = n == (ssize_t)len ? 0 : -EFAULT;
+			return true;
+		}
+		/* 0: the address space it was opened on is gone */
+	}
+	*why = CONTINUE;
+	return false;
 }
 
 static void answer(struct seccomp_notif_resp *resp, int64_t val, int error)
@@ -93,30 +161,21 @@ static void answer(struct seccomp_notif_resp *resp, int64_t val, int error)
 
 static enum outcome do_sysinfo(int notify_fd, const struct seccomp_notif *req, struct seccomp_notif_resp *resp)
 {
-	struct strbuf mem = STRBUF_INIT, up = STRBUF_INIT, load = STRBUF_INIT;
 	struct sysinfo_values v;
-	uint64_t threads = 0;
 	enum outcome out = CONTINUE;
-
-	if (files_sysinfo_inputs((pid_t)req->pid, &mem, &up, &load, &threads) == 0 &&
-	    sysinfo_values_parse(sb_str(&mem), sb_str(&up), sb_str(&load), threads, &v) == 0) {
-		unsigned char buf[SYSINFO_LAYOUT_MAX];
-		size_t len = sysinfo_layout(&v, is_i386(req), buf);
-		int fd = open_caller_mem(notify_fd, req, &out);
-		if (fd >= 0) {
-			int r = write_caller(fd, req->data.args[0], buf, len);
-			close(fd);
-			answer(resp, r ? -1 : 0, r);
-			out = ANSWERED;
-		}
-	} else {
-		log_once("agent", "sysinfo", "sysinfo of process %u: its container's values cannot be "
-			 "read; the real call answers", req->pid);
+	int r = files_sysinfo((pid_t)req->pid, &v);
+	if (r < 0) {
+		if (r != -EAGAIN)
+			log_once("agent", "sysinfo", "sysinfo of process %u: its container's values cannot be "
+				 "read (%s); the real call answers", req->pid, strerror(-r));
+		return CONTINUE;
 	}
-	sb_free(&mem);
-	sb_free(&up);
-	sb_free(&load);
-	return out;
+	unsigned char buf[SYSINFO_LAYOUT_MAX];
+	size_t len = sysinfo_layout(&v, is_i386(req), buf);
+	if (!write_caller(notify_fd, req, req->data.args[0], buf, len, &r, &out))
+		return out;
+	answer(resp, r ? -1 : 0, r);
+	return ANSWERED;
 }
 
 /* The caller's own id for itself in its pid namespace (the last NSpid). */
@@ -170,11 +229,9 @@ static enum outcome do_affinity(int notify_fd, const struct seccomp_notif *req, 
 	keep_first_cpus(mask, (size_t)got, view.n);
 	cpu_view_free(&view);
 	enum outcome out = CONTINUE;
-	int fd = open_caller_mem(notify_fd, req, &out);
-	if (fd < 0)
+	int r;
+	if (!write_caller(notify_fd, req, req->data.args[2], mask, (size_t)got, &r, &out))
 		return out;
-	int r = write_caller(fd, req->data.args[2], mask, (size_t)got);
-	close(fd);
 	answer(resp, r ? -1 : got, r);
 	return ANSWERED;
 }
@@ -201,16 +258,24 @@ static void answer_req(int notify_fd, const struct seccomp_notif *req, struct se
 	seccomp_notify_respond(notify_fd, resp);
 }
 
+/* The notification is received straight into this process's journal
+ * slot: the kernel has written it there by the time the ioctl returns, so
+ * a process killed at any point after taking it (a SIGKILL pending during
+ * the ioctl ends the process on its way out of it) leaves it to its
+ * successor. */
 static void handle_one(int notify_fd, struct seccomp_notif *req, struct seccomp_notif_resp *resp)
 {
-	memset(req, 0, sizeof(*req));
-	if (seccomp_notify_receive(notify_fd, req) != 0)
-		return; /* the caller went away meanwhile (ENOENT) */
 	struct journal_slot *j = ag.journal ? &ag.journal[ag.slot] : NULL;
-	if (j) {
-		j->req = *req;
+	struct seccomp_notif *into = j ? &j->req : req;
+	memset(into, 0, sizeof(*into)); /* the kernel wants it zeroed */
+	if (j)
 		atomic_store(&j->used, 1);
+	if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_RECV, into) != 0) {
+		if (j)
+			atomic_store(&j->used, 0);
+		return; /* the caller went away meanwhile (ENOENT) */
 	}
+	*req = *into;
 	answer_req(notify_fd, req, resp);
 	if (j)
 		atomic_store(&j->used, 0);
@@ -226,7 +291,7 @@ static void answer_orphans(struct seccomp_notif_resp *resp)
 		if (!atomic_load(&j->used))
 			continue;
 		struct seccomp_notif req = j->req;
-		for (size_t i = 0; i < ag.nnotify; i++)
+		for (size_t i = 0; req.id && i < ag.nnotify; i++) /* id 0: nothing was taken */
 			if (seccomp_notify_id_valid(ag.notify[i], req.id) == 0) {
 				log_info("agent: answering a %s call of process %u a previous serving process "
 					 "had taken", req.data.nr == ag.nr_sysinfo ? "sysinfo" : "system", req.pid);
@@ -261,6 +326,10 @@ static bool watch(int fd)
 
 static void watch_notify(int fd)
 {
+	/* A call is a round trip between two threads: on one CPU it is a
+	 * hand-over rather than two wake-ups. Older kernels: EINVAL, and
+	 * the usual wake-ups. */
+	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	if (!watch(fd))
 		return;
 	if (ag.nnotify == ag.cap) {
@@ -281,8 +350,8 @@ static void forget(int fd)
 		}
 }
 
-/* One message from the supervisor. */
-static void from_supervisor(struct seccomp_notif_resp *resp)
+/* One message from the supervisor: its tag, or a negative errno. */
+static int from_supervisor(struct seccomp_notif_resp *resp)
 {
 	int fd;
 	int tag = channel_recv(ag.channel, &fd);
@@ -290,7 +359,7 @@ static void from_supervisor(struct seccomp_notif_resp *resp)
 		epoll_ctl(ag.epoll, EPOLL_CTL_DEL, ag.channel, NULL);
 		close(ag.channel);
 		ag.channel = -1;
-		return;
+		return tag;
 	}
 	if (tag == CHANNEL_JOURNAL && fd >= 0)
 		take_journal(fd);
@@ -300,6 +369,7 @@ static void from_supervisor(struct seccomp_notif_resp *resp)
 		answer_orphans(resp);
 	else if (fd >= 0)
 		close(fd);
+	return tag;
 }
 
 static void *agent_thread(void *arg)
@@ -311,6 +381,14 @@ static void *agent_thread(void *arg)
 		log_err("agent: cannot allocate notification buffers");
 		return NULL;
 	}
+	/* Everything the supervisor queued (the journal, every descriptor)
+	 * and the orphans answered before any new notification is taken: a
+	 * new one would go into this process's journal slot, which may still
+	 * hold what a dead predecessor of the same parity left. */
+	int tag;
+	do
+		tag = from_supervisor(resp);
+	while (tag >= 0 && tag != CHANNEL_SYNCED);
 	for (;;) {
 		struct epoll_event ev[16];
 		int n = epoll_wait(ag.epoll, ev, 16, -1);
@@ -382,6 +460,10 @@ void agent_stop(void)
 	if (ag.channel >= 0)
 		close(ag.channel);
 	ag.channel = ag.epoll = -1;
+	for (int i = 0; i < MEM_CACHE; i++)
+		if (mem_cache[i].fd > 0)
+			close(mem_cache[i].fd);
+	memset(mem_cache, 0, sizeof(mem_cache));
 	if (ag.journal)
 		munmap(ag.journal, AGENT_JOURNAL_SIZE);
 	ag.journal = NULL;

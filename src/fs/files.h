@@ -67,9 +67,11 @@ void files_reply_sent(void);
  * host readers or when nothing is known). */
 void files_cpu_view(pid_t reader, struct cpu_view *out);
 
-/* For sysinfo(2) (agent/): the reader's container's meminfo, uptime and
- * loadavg as a read of them gives, and its thread count. 0 or -errno. */
-int files_sysinfo_inputs(pid_t reader, struct strbuf *meminfo, struct strbuf *uptime,
-			 struct strbuf *loadavg, uint64_t *threads);
+/* For sysinfo(2) (agent/): the values of the reader's container, from its
+ * meminfo, uptime and loadavg as a read of them gives and its thread
+ * count, kept for the render window. 0, or -errno (virtualization off, the
+ * reader unknown, a value unreadable: the real call answers). */
+struct sysinfo_values;
+int files_sysinfo(pid_t reader, struct sysinfo_values *out);
 
 #endif

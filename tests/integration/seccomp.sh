@@ -25,6 +25,7 @@ ok "$([ -n "$procs" ] && [ "$procs" -ge 1 ] && [ "$procs" -lt 10 ] && echo 1)" "
 free_kb=$(in_ctr sh -c "awk '/^MemTotal:/ {print \$2}' $MNT/proc/meminfo")
 is "$((total / 1024))" "$free_kb" "sysinfo agrees with the container's /proc/meminfo"
 is "$(in_ctr "$CLIENT" "$SOCK" nproc)" 1 "sched_getaffinity with --enable-cfs: 0.5 CPU is 1 CPU"
+is "$(in_ctr "$CLIENT" "$SOCK" efault)" "Bad address Bad address" "sysinfo at NULL or an unmapped page: EFAULT, as the kernel's own"
 host_cpus=$(nproc)
 is "$("$CLIENT" "$SOCK" nproc)" "$host_cpus" "a host process keeps every CPU ($host_cpus)"
 is "$("$CLIENT" "$SOCK" sysinfo | cut -d' ' -f1)" "$(( $(kb MemTotal < /proc/meminfo) * 1024 ))" \

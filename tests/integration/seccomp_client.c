@@ -9,6 +9,7 @@
  *   seccomp-client SOCKET loop SECONDS   sysinfo in a loop: calls, failures,
  *                                        ENOSYS, distinct totals seen
  *   seccomp-client SOCKET hold SECONDS   hands the descriptor over, waits
+ *   seccomp-client SOCKET efault         sysinfo at NULL and at an unmapped page: the errnos
  *   seccomp-client SOCKET bench CALLS    times each sysinfo: calls/s, p50, p99 (ns)
  * SOCKET "-": no filter at all (the native call, for comparison). */
 #include <errno.h>
@@ -126,6 +127,12 @@ int main(int argc, char **argv)
 			last = t;
 		}
 		printf("calls %lu failed %lu enosys %lu totals %lu last %llu\n", calls, failed, enosys, totals, last);
+	} else if (!strcmp(mode, "efault")) {
+		long a = syscall(SYS_sysinfo, NULL);
+		int ea = errno;
+		long b = syscall(SYS_sysinfo, (void *)4096);
+		int eb = errno;
+		printf("%s %s\n", a < 0 ? strerror(ea) : "ok", b < 0 ? strerror(eb) : "ok");
 	} else if (!strcmp(mode, "bench") && argc > 3) {
 		long n = atol(argv[3]);
 		if (n < 1)
