@@ -4,23 +4,27 @@
 #include "fs/files.h"
 #include "util/log.h"
 #include "util/strbuf.h"
+#include "util/thread.h"
 #include "view/cpuview.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdatomic.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -33,27 +37,82 @@
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* Linux 6.9 */
+#endif
+
 /* The largest affinity mask handled (bytes): 65536 CPUs. */
 #define AFFINITY_MAX 8192
+/* A listener thread's stack: a render (files_sysinfo) and a mask deep. */
+#define LISTENER_STACK (256 << 10)
+/* Takes a listener thread out of its ioctl (EINTR) when the agent stops;
+ * the request loop's threads have SIGRTMIN. */
+#define AGENT_WAKE_SIGNAL (SIGRTMIN + 1)
 
+/* A journal slot (agent/agent.h). The previous release's two slots are
+ * these, unpadded; this release's are SLOT_SIZE apart, a whole number to
+ * a page. */
 struct journal_slot {
-	_Atomic uint32_t used;
+	_Atomic uint32_t used; /* a notification is being taken or answered */
 	uint32_t pad;
-	struct seccomp_notif req;
+	struct seccomp_notif req; /* id 0: none taken yet */
 };
-_Static_assert(2 * sizeof(struct journal_slot) <= AGENT_JOURNAL_SIZE, "two journal slots fit");
+#define SLOT_SIZE 128
+_Static_assert(sizeof(struct journal_slot) <= SLOT_SIZE && 4096 % SLOT_SIZE == 0, "slots tile a page");
+_Static_assert(2 * sizeof(struct journal_slot) <= AGENT_JOURNAL_LEGACY, "the legacy slots fit");
+
+/* The callers' memory: /proc/TID/mem, kept with a pidfd of the thread for
+ * its next calls. The pidfd is what makes the kept descriptor safe to use
+ * again: a thread number can be reused by a thread of another process
+ * (same container, same filter) while the first process lives on, and
+ * its /proc/TID/mem would write into the wrong address space. A pidfd
+ * names one thread for good: while it is alive, it holds the number, so
+ * a notification from that number is from it. Kept only where the kernel
+ * gives a pidfd for the thread (PIDFD_THREAD, Linux 6.9; before, only for
+ * a thread-group leader); otherwise opened for each call. Every open is
+ * followed by ID_VALID: the notification still pending means its caller
+ * still held the number when the descriptors were opened. A descriptor
+ * writes only into the address space it was opened on: after an exec,
+ * writes through it come back empty and it is opened afresh. */
+#define MEM_CACHE 16
+struct caller {
+	unsigned tid;
+	int mem, pidfd; /* 0: none */
+};
+struct mem_cache {
+	struct caller e[MEM_CACHE];
+	unsigned next;
+};
+
+/* A notify descriptor (a container's filter) and the thread blocked in
+ * SECCOMP_IOCTL_NOTIF_RECV on it. */
+struct listener {
+	int fd;
+	pthread_t thread;
+	struct journal_slot *slot; /* NULL: no room in the journal */
+	size_t slot_index;
+	struct mem_cache mem; /* its thread's only */
+	struct listener *next;
+};
 
 static struct {
-	pthread_t thread;
-	bool running, use_cfs;
-	struct journal_slot *journal; /* [2], or NULL */
-	unsigned slot;                /* this process's */
-	int *notify;                  /* the notify descriptors watched */
-	size_t nnotify, cap;
+	pthread_t thread; /* the supervisor's messages */
+	bool running, use_cfs, synced;
+	_Atomic bool stopping;
+	unsigned parity;        /* this process's half of the journal */
+	char *journal;          /* mapped, or NULL */
+	size_t journal_size, per_half;
+	int journal_fd;
+	pthread_mutex_t lock;   /* what follows */
+	bool *slot_taken;       /* [per_half], in this process's half */
+	struct listener *listeners;
+	int *early;             /* descriptors received before the sync */
+	size_t nearly, cap;
 	int channel, epoll, stop_pipe[2];
 	int nr_sysinfo, nr_affinity;           /* native (x86_64) */
 	int nr_sysinfo_i386, nr_affinity_i386; /* 32-bit callers on x86_64 */
-} ag = { .channel = -1, .epoll = -1, .stop_pipe = { -1, -1 } };
+} ag = { .lock = PTHREAD_MUTEX_INITIALIZER, .journal_fd = -1, .channel = -1, .epoll = -1,
+	 .stop_pipe = { -1, -1 } };
 
 /* How a notification ends. */
 enum outcome {
@@ -67,86 +126,109 @@ static bool is_i386(const struct seccomp_notif *req)
 	return req->data.arch == AUDIT_ARCH_I386;
 }
 
-/* The callers' memory: /proc/TID/mem, kept for a thread's next calls. A
- * descriptor of it writes only into the address space it was opened on:
- * once its process has exec'd or exited (its tid perhaps reused since),
- * writes through it come back empty and it is opened afresh. Every open
- * is followed by a check that the notification is still pending
- * (ID_VALID), so the tid is still the caller's. Agent thread only. */
-#define MEM_CACHE 64
-static struct {
-	unsigned pid;
-	int fd; /* 0: none */
-} mem_cache[MEM_CACHE];
-static unsigned mem_next;
-
-static int cached_mem(unsigned pid)
+static void drop_caller(struct caller *c)
 {
-	for (int i = 0; i < MEM_CACHE; i++)
-		if (mem_cache[i].fd > 0 && mem_cache[i].pid == pid)
-			return mem_cache[i].fd;
-	return -1;
+	if (c->mem > 0)
+		close(c->mem);
+	if (c->pidfd > 0)
+		close(c->pidfd);
+	c->mem = c->pidfd = 0;
 }
 
-static void forget_mem(unsigned pid)
+static void forget_callers(struct mem_cache *m)
 {
 	for (int i = 0; i < MEM_CACHE; i++)
-		if (mem_cache[i].fd > 0 && mem_cache[i].pid == pid) {
-			close(mem_cache[i].fd);
-			mem_cache[i].fd = 0;
-		}
+		drop_caller(&m->e[i]);
 }
 
-/* The caller's memory, opened (again) if need be; -1 with *why when the
- * notification is no longer pending (GONE) or nothing can be opened. */
-static int caller_mem(int notify_fd, const struct seccomp_notif *req, bool fresh, enum outcome *why)
+static bool alive(int pidfd)
 {
-	if (fresh)
-		forget_mem(req->pid);
-	int fd = cached_mem(req->pid);
-	if (fd < 0) {
-		char path[32];
-		snprintf(path, sizeof(path), "/proc/%u/mem", req->pid);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd > 0) {
-			unsigned slot = mem_next++ % MEM_CACHE;
-			if (mem_cache[slot].fd > 0)
-				close(mem_cache[slot].fd);
-			mem_cache[slot].pid = req->pid;
-			mem_cache[slot].fd = fd;
+	/* A pidfd polls readable once its thread has exited. */
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	return poll(&p, 1, 0) == 0;
+}
+
+/* The kept descriptors of the caller, or NULL. */
+static struct caller *kept_caller(struct mem_cache *m, unsigned tid)
+{
+	for (int i = 0; i < MEM_CACHE; i++) {
+		struct caller *c = &m->e[i];
+		if (c->mem > 0 && c->tid == tid) {
+			if (alive(c->pidfd))
+				return c;
+			drop_caller(c); /* it exited: its number may be someone else's now */
 		}
 	}
-	if (seccomp_notify_id_valid(notify_fd, req->id) != 0) {
-		*why = GONE;
-		return -1;
-	}
-	if (fd <= 0) {
-		*why = CONTINUE;
-		return -1;
-	}
+	return NULL;
+}
+
+static int pidfd_of(unsigned tid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, (pid_t)tid, PIDFD_THREAD);
+	if (fd < 0 && errno == EINVAL) /* before Linux 6.9: thread-group leaders only */
+		fd = (int)syscall(SYS_pidfd_open, (pid_t)tid, 0);
 	return fd;
+}
+
+/* Opens the caller's memory: its descriptor (kept in m when it can be,
+ * *temporary otherwise), or -1 with *why: GONE when the notification is
+ * no longer pending, CONTINUE when nothing can be opened. */
+static int open_caller(struct listener *l, const struct seccomp_notif *req, bool *temporary, enum outcome *why)
+{
+	char path[32];
+	snprintf(path, sizeof(path), "/proc/%u/mem", req->pid);
+	int mem = open(path, O_WRONLY | O_CLOEXEC);
+	int pidfd = mem >= 0 ? pidfd_of(req->pid) : -1;
+	if (seccomp_notify_id_valid(l->fd, req->id) != 0 || mem < 0) {
+		*why = mem < 0 ? CONTINUE : GONE;
+		if (mem >= 0)
+			close(mem);
+		if (pidfd >= 0)
+			close(pidfd);
+		return -1;
+	}
+	*temporary = pidfd < 0 || mem == 0 || pidfd == 0;
+	if (*temporary) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return mem;
+	}
+	struct caller *c = &l->mem.e[l->mem.next++ % MEM_CACHE];
+	drop_caller(c);
+	*c = (struct caller){ .tid = req->pid, .mem = mem, .pidfd = pidfd };
+	return mem;
 }
 
 /* Writes len bytes at the caller's address: 0, or -EFAULT for a bad
  * address as the kernel would; false (with *why) when it cannot be
  * written at all. */
-static bool write_caller(int notify_fd, const struct seccomp_notif *req, uint64_t addr, const void *buf,
+static bool write_caller(struct listener *l, const struct seccomp_notif *req, uint64_t addr, const void *buf,
 			 size_t len, int *result, enum outcome *why)
 {
+	if (!addr) {
+		*result = -EFAULT;
+		return true;
+	}
+	struct caller *kept = kept_caller(&l->mem, req->pid);
 	for (int attempt = 0; attempt < 2; attempt++) {
-		int fd = caller_mem(notify_fd, req, attempt > 0, why);
+		bool temporary = false;
+		int fd = kept ? kept->mem : open_caller(l, req, &temporary, why);
 		if (fd < 0)
 			return false;
-		if (!addr) {
-			*result = -EFAULT;
-			return true;
-		}
 		ssize_t n = pwrite(fd, buf, len, (off_t)addr);
-		if (n == (ssize_t)len || (n < 0 && errno == EIO)) { /* EIO: an address not mapped */
+		int saved = errno;
+		if (temporary)
+			close(fd);
+		/* Short, or EIO: an address not mapped (the kernel's own copy
+		 * fails the whole call then, having written part of it). */
+		if (n > 0 || (n < 0 && saved == EIO)) {
 			*result = n == (ssize_t)len ? 0 : -EFAULT;
 			return true;
 		}
-		/* 0: the address space it was opened on is gone */
+		/* 0: the address space it was opened on is gone (an exec) */
+		if (kept)
+			drop_caller(kept);
+		kept = NULL;
 	}
 	*why = CONTINUE;
 	return false;
@@ -159,7 +241,7 @@ static void answer(struct seccomp_notif_resp *resp, int64_t val, int error)
 	resp->error = error;
 }
 
-static enum outcome do_sysinfo(int notify_fd, const struct seccomp_notif *req, struct seccomp_notif_resp *resp)
+static enum outcome do_sysinfo(struct listener *l, const struct seccomp_notif *req, struct seccomp_notif_resp *resp)
 {
 	struct sysinfo_values v;
 	enum outcome out = CONTINUE;
@@ -172,7 +254,7 @@ static enum outcome do_sysinfo(int notify_fd, const struct seccomp_notif *req, s
 	}
 	unsigned char buf[SYSINFO_LAYOUT_MAX];
 	size_t len = sysinfo_layout(&v, is_i386(req), buf);
-	if (!write_caller(notify_fd, req, req->data.args[0], buf, len, &r, &out))
+	if (!write_caller(l, req, req->data.args[0], buf, len, &r, &out))
 		return out;
 	answer(resp, r ? -1 : 0, r);
 	return ANSWERED;
@@ -190,7 +272,8 @@ static long own_tid(unsigned pid)
 	while (fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "NSpid:", 6))
 			continue;
-		for (char *p = strtok(line + 6, " \t\n"); p; p = strtok(NULL, " \t\n"))
+		char *save = NULL;
+		for (char *p = strtok_r(line + 6, " \t\n", &save); p; p = strtok_r(NULL, " \t\n", &save))
 			tid = strtol(p, NULL, 10);
 		break;
 	}
@@ -211,7 +294,7 @@ static void keep_first_cpus(unsigned char *mask, size_t len, unsigned n)
 			}
 }
 
-static enum outcome do_affinity(int notify_fd, const struct seccomp_notif *req, struct seccomp_notif_resp *resp)
+static enum outcome do_affinity(struct listener *l, const struct seccomp_notif *req, struct seccomp_notif_resp *resp)
 {
 	/* Only the caller's own mask: pid 0 or its own id. */
 	int32_t pid = (int32_t)req->data.args[0];
@@ -230,14 +313,14 @@ static enum outcome do_affinity(int notify_fd, const struct seccomp_notif *req, 
 	cpu_view_free(&view);
 	enum outcome out = CONTINUE;
 	int r;
-	if (!write_caller(notify_fd, req, req->data.args[2], mask, (size_t)got, &r, &out))
+	if (!write_caller(l, req, req->data.args[2], mask, (size_t)got, &r, &out))
 		return out;
 	answer(resp, r ? -1 : got, r);
 	return ANSWERED;
 }
 
-/* Answers req (received on notify_fd), unless its caller is gone. */
-static void answer_req(int notify_fd, const struct seccomp_notif *req, struct seccomp_notif_resp *resp)
+/* Answers req (received on l's descriptor), unless its caller is gone. */
+static void answer_req(struct listener *l, const struct seccomp_notif *req, struct seccomp_notif_resp *resp)
 {
 	enum outcome out = CONTINUE;
 	int nr = req->data.nr;
@@ -245,9 +328,9 @@ static void answer_req(int notify_fd, const struct seccomp_notif *req, struct se
 	memset(resp, 0, sizeof(*resp));
 	resp->id = req->id;
 	if (nr == (i386 ? ag.nr_sysinfo_i386 : ag.nr_sysinfo))
-		out = do_sysinfo(notify_fd, req, resp);
+		out = do_sysinfo(l, req, resp);
 	else if (nr == (i386 ? ag.nr_affinity_i386 : ag.nr_affinity))
-		out = do_affinity(notify_fd, req, resp);
+		out = do_affinity(l, req, resp);
 	if (out == GONE)
 		return;
 	if (out == CONTINUE) {
@@ -255,103 +338,253 @@ static void answer_req(int notify_fd, const struct seccomp_notif *req, struct se
 		resp->val = 0;
 		resp->error = 0;
 	}
-	seccomp_notify_respond(notify_fd, resp);
+	seccomp_notify_respond(l->fd, resp);
 }
 
-/* The notification is received straight into this process's journal
- * slot: the kernel has written it there by the time the ioctl returns, so
- * a process killed at any point after taking it (a SIGKILL pending during
- * the ioctl ends the process on its way out of it) leaves it to its
- * successor. */
-static void handle_one(int notify_fd, struct seccomp_notif *req, struct seccomp_notif_resp *resp)
+/* The journal */
+
+static struct journal_slot *slot_at(size_t offset)
 {
-	struct journal_slot *j = ag.journal ? &ag.journal[ag.slot] : NULL;
-	struct seccomp_notif *into = j ? &j->req : req;
-	memset(into, 0, sizeof(*into)); /* the kernel wants it zeroed */
-	if (j)
-		atomic_store(&j->used, 1);
-	if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_RECV, into) != 0) {
-		if (j)
-			atomic_store(&j->used, 0);
-		return; /* the caller went away meanwhile (ENOENT) */
-	}
-	*req = *into;
-	answer_req(notify_fd, req, resp);
-	if (j)
-		atomic_store(&j->used, 0);
+	return (struct journal_slot *)(ag.journal + offset);
 }
 
-/* What a dead (or draining) predecessor received and may not have
- * answered: answered again; a second answer to one already given fails
- * harmlessly (its id is no longer valid). */
-static void answer_orphans(struct seccomp_notif_resp *resp)
+static size_t half_slot_offset(unsigned parity, size_t i)
 {
-	for (unsigned s = 0; ag.journal && s < 2; s++) {
-		struct journal_slot *j = &ag.journal[s];
-		if (!atomic_load(&j->used))
-			continue;
-		struct seccomp_notif req = j->req;
-		for (size_t i = 0; req.id && i < ag.nnotify; i++) /* id 0: nothing was taken */
-			if (seccomp_notify_id_valid(ag.notify[i], req.id) == 0) {
-				log_info("agent: answering a %s call of process %u a previous serving process "
-					 "had taken", req.data.nr == ag.nr_sysinfo ? "sysinfo" : "system", req.pid);
-				answer_req(ag.notify[i], &req, resp);
-				break;
-			}
-		atomic_store(&j->used, 0);
-	}
+	return AGENT_JOURNAL_LEGACY + (parity * ag.per_half + i) * SLOT_SIZE;
+}
+
+/* A free slot of this process's half, or NULL (the journal is full). */
+static struct journal_slot *take_slot(size_t *index)
+{
+	for (size_t i = 0; i < ag.per_half; i++)
+		if (!ag.slot_taken[i]) {
+			ag.slot_taken[i] = true;
+			*index = i;
+			return slot_at(half_slot_offset(ag.parity, i));
+		}
+	if (ag.journal)
+		log_once("agent", "journal full", "agent: more than %zu containers' listeners: the newest are "
+			 "answered without a journal slot (one a serving process dies answering waits "
+			 "for a signal)", ag.per_half);
+	return NULL;
 }
 
 static void take_journal(int fd)
 {
-	void *m = mmap(NULL, AGENT_JOURNAL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
+	struct stat st;
+	void *m = MAP_FAILED;
+	if (fstat(fd, &st) == 0 && st.st_size >= AGENT_JOURNAL_LEGACY)
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED) {
 		log_warn("agent: cannot map its journal: %s", strerror(errno));
+		close(fd);
 		return;
 	}
 	ag.journal = m;
+	ag.journal_fd = fd;
+	ag.journal_size = (size_t)st.st_size;
+	ag.per_half = (ag.journal_size - AGENT_JOURNAL_LEGACY) / 2 / SLOT_SIZE;
+	ag.slot_taken = xcalloc(ag.per_half ? ag.per_half : 1, sizeof(*ag.slot_taken));
 }
 
-static bool watch(int fd)
+/* A notification a dead (or draining) predecessor received and may not
+ * have answered: answered again, on the descriptor it came from; a
+ * second answer to one already given fails harmlessly (its id is no
+ * longer valid). */
+static void answer_orphan(size_t offset, struct listener *any, struct seccomp_notif_resp *resp)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-	if (epoll_ctl(ag.epoll, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		log_warn("agent: cannot watch a descriptor: %s", strerror(errno));
-		close(fd);
-		return false;
-	}
-	return true;
-}
-
-static void watch_notify(int fd)
-{
-	/* A call is a round trip between two threads: on one CPU it is a
-	 * hand-over rather than two wake-ups. Older kernels: EINVAL, and
-	 * the usual wake-ups. */
-	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
-	if (!watch(fd))
-		return;
-	if (ag.nnotify == ag.cap) {
-		ag.cap = ag.cap ? 2 * ag.cap : 16;
-		ag.notify = xrealloc(ag.notify, ag.cap * sizeof(*ag.notify));
-	}
-	ag.notify[ag.nnotify++] = fd;
-}
-
-static void forget(int fd)
-{
-	epoll_ctl(ag.epoll, EPOLL_CTL_DEL, fd, NULL);
-	close(fd);
-	for (size_t i = 0; i < ag.nnotify; i++)
-		if (ag.notify[i] == fd) {
-			ag.notify[i] = ag.notify[--ag.nnotify];
+	struct journal_slot *j = slot_at(offset);
+	struct seccomp_notif req = j->req;
+	for (size_t i = 0; req.id && i < ag.nearly; i++) /* id 0: nothing was taken */
+		if (seccomp_notify_id_valid(ag.early[i], req.id) == 0) {
+			log_info("agent: answering a %s call of process %u a previous serving process had taken",
+				 req.data.nr == ag.nr_sysinfo ? "sysinfo" : "system", req.pid);
+			any->fd = ag.early[i];
+			answer_req(any, &req, resp);
 			break;
 		}
+	atomic_store(&j->used, 0);
+}
+
+/* Every slot in use, found by reading the memfd: a read of a page never
+ * written allocates nothing, as a look through the mapping would. */
+static void answer_orphans(struct seccomp_notif_resp *resp)
+{
+	struct listener any = { .fd = -1 };
+	unsigned char page[4096];
+	for (size_t base = 0; ag.journal && base + sizeof(page) <= ag.journal_size; base += sizeof(page)) {
+		if (pread(ag.journal_fd, page, sizeof(page), (off_t)base) != (ssize_t)sizeof(page))
+			break;
+		size_t stride = base < AGENT_JOURNAL_LEGACY ? sizeof(struct journal_slot) : SLOT_SIZE;
+		size_t count = base < AGENT_JOURNAL_LEGACY ? 2 : sizeof(page) / SLOT_SIZE;
+		for (size_t i = 0; i < count; i++) {
+			uint32_t used;
+			memcpy(&used, page + i * stride, sizeof(used));
+			if (used)
+				answer_orphan(base + i * stride, &any, resp);
+		}
+	}
+	forget_callers(&any.mem);
+}
+
+/* Listeners */
+
+static bool hung_up(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
+/* The next notification, received straight into the listener's journal
+ * slot: the kernel has written it there by the time the ioctl returns, so
+ * a process killed at any point after taking it (a SIGKILL pending during
+ * the ioctl ends the process on its way out of it) leaves it to its
+ * successor. 0; -EINTR (woken), -ENOENT (its caller went away first), or
+ * -EPIPE: its container is gone, nothing more will come. */
+static int receive(struct listener *l, struct seccomp_notif *req)
+{
+	struct seccomp_notif *into = l->slot ? &l->slot->req : req;
+	memset(into, 0, sizeof(*into)); /* the kernel wants it zeroed */
+	if (l->slot)
+		atomic_store(&l->slot->used, 1);
+	int r = ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, into) == 0 ? 0 : -errno;
+	if (r == 0) {
+		if (into != req)
+			*req = *into;
+		return 0;
+	}
+	if (l->slot)
+		atomic_store(&l->slot->used, 0);
+	/* Once the filter has no task left, the ioctl returns ENOENT at once. */
+	if ((r == -ENOENT && hung_up(l->fd)) || (r != -ENOENT && r != -EINTR)) {
+		if (r != -ENOENT)
+			log_once("agent", "recv", "agent: SECCOMP_IOCTL_NOTIF_RECV: %s", strerror(-r));
+		return -EPIPE;
+	}
+	return r;
+}
+
+static void end_listener(struct listener *l)
+{
+	pthread_mutex_lock(&ag.lock);
+	for (struct listener **p = &ag.listeners; *p; p = &(*p)->next)
+		if (*p == l) {
+			*p = l->next;
+			break;
+		}
+	if (l->slot)
+		ag.slot_taken[l->slot_index] = false;
+	pthread_mutex_unlock(&ag.lock);
+	forget_callers(&l->mem);
+	close(l->fd);
+	free(l);
+}
+
+static void *listener_thread(void *arg)
+{
+	struct listener *l = arg;
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	pthread_detach(pthread_self());
+	thread_unblock(AGENT_WAKE_SIGNAL);
+	if (seccomp_notify_alloc(&req, &resp) != 0) {
+		log_err("agent: cannot allocate notification buffers");
+		end_listener(l);
+		return NULL;
+	}
+	while (!atomic_load(&ag.stopping)) {
+		int r = receive(l, req);
+		if (r == -EPIPE)
+			break;
+		if (r < 0)
+			continue;
+		answer_req(l, req, resp);
+		if (l->slot)
+			atomic_store(&l->slot->used, 0);
+	}
+	seccomp_notify_free(req, resp);
+	end_listener(l);
+	return NULL;
+}
+
+static void start_listener(int fd)
+{
+	/* A call is then a hand-over between two threads on the caller's CPU
+	 * (agent/agent.h). Older kernels: EINVAL, and the usual wake-ups. */
+	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	struct listener *l = xcalloc(1, sizeof(*l));
+	l->fd = fd;
+	pthread_mutex_lock(&ag.lock);
+	l->slot = take_slot(&l->slot_index);
+	/* Linked before it runs: a thread that ends at once unlinks itself
+	 * under the lock. */
+	int r = thread_start(&l->thread, LISTENER_STACK, listener_thread, l);
+	if (r == 0) {
+		l->next = ag.listeners;
+		ag.listeners = l;
+	} else if (l->slot) {
+		ag.slot_taken[l->slot_index] = false;
+	}
+	pthread_mutex_unlock(&ag.lock);
+	if (r) {
+		log_warn("agent: cannot start a listener thread: %s; that container's calls wait for the "
+			 "next serving process", strerror(r));
+		close(fd);
+		free(l);
+	}
+}
+
+/* Wakes every listener thread until none is left (one between its look at
+ * `stopping` and its ioctl when the signal comes needs another). */
+static void stop_listeners(void)
+{
+	atomic_store(&ag.stopping, true);
+	for (;;) {
+		pthread_mutex_lock(&ag.lock);
+		bool any = ag.listeners != NULL;
+		for (struct listener *l = ag.listeners; l; l = l->next)
+			pthread_kill(l->thread, AGENT_WAKE_SIGNAL);
+		pthread_mutex_unlock(&ag.lock);
+		if (!any)
+			return;
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	}
+}
+
+/* The supervisor's messages */
+
+/* Every descriptor the supervisor held when this process started has
+ * come: what predecessors left unanswered is answered before any listener
+ * takes something new (a new one would go into this process's half of the
+ * journal, which may still hold what a dead predecessor of the same
+ * parity left). */
+static void synchronize(void)
+{
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	if (seccomp_notify_alloc(&req, &resp) == 0) {
+		answer_orphans(resp);
+		seccomp_notify_free(req, resp);
+	}
+	ag.synced = true;
+	for (size_t i = 0; i < ag.nearly; i++)
+		start_listener(ag.early[i]);
+	free(ag.early);
+	ag.early = NULL;
+	ag.nearly = ag.cap = 0;
+}
+
+static void keep_early(int fd)
+{
+	if (ag.nearly == ag.cap) {
+		ag.cap = ag.cap ? 2 * ag.cap : 16;
+		ag.early = xrealloc(ag.early, ag.cap * sizeof(*ag.early));
+	}
+	ag.early[ag.nearly++] = fd;
 }
 
 /* One message from the supervisor: its tag, or a negative errno. */
-static int from_supervisor(struct seccomp_notif_resp *resp)
+static int from_supervisor(void)
 {
 	int fd;
 	int tag = channel_recv(ag.channel, &fd);
@@ -361,58 +594,53 @@ static int from_supervisor(struct seccomp_notif_resp *resp)
 		ag.channel = -1;
 		return tag;
 	}
-	if (tag == CHANNEL_JOURNAL && fd >= 0)
+	if (tag == CHANNEL_JOURNAL && fd >= 0 && !ag.journal)
 		take_journal(fd);
+	else if (tag == CHANNEL_NOTIFY && fd >= 0 && !ag.synced)
+		keep_early(fd);
 	else if (tag == CHANNEL_NOTIFY && fd >= 0)
-		watch_notify(fd);
-	else if (tag == CHANNEL_SYNCED)
-		answer_orphans(resp);
+		start_listener(fd);
+	else if (tag == CHANNEL_SYNCED && !ag.synced)
+		synchronize();
 	else if (fd >= 0)
 		close(fd);
 	return tag;
 }
 
-static void *agent_thread(void *arg)
+static void *control_thread(void *arg)
 {
 	(void)arg;
-	struct seccomp_notif *req;
-	struct seccomp_notif_resp *resp;
-	if (seccomp_notify_alloc(&req, &resp) != 0) {
-		log_err("agent: cannot allocate notification buffers");
-		return NULL;
-	}
-	/* Everything the supervisor queued (the journal, every descriptor)
-	 * and the orphans answered before any new notification is taken: a
-	 * new one would go into this process's journal slot, which may still
-	 * hold what a dead predecessor of the same parity left. */
 	int tag;
 	do
-		tag = from_supervisor(resp);
+		tag = from_supervisor();
 	while (tag >= 0 && tag != CHANNEL_SYNCED);
+	if (!ag.synced) /* the supervisor is gone: what came is all there is */
+		synchronize();
 	for (;;) {
-		struct epoll_event ev[16];
-		int n = epoll_wait(ag.epoll, ev, 16, -1);
+		struct epoll_event ev[4];
+		int n = epoll_wait(ag.epoll, ev, 4, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			break;
 		for (int i = 0; i < n; i++) {
-			int fd = ev[i].data.fd;
-			if (fd == ag.stop_pipe[0])
-				goto out;
-			if (fd == ag.channel) {
-				from_supervisor(resp);
-				continue;
-			}
-			if (ev[i].events & EPOLLIN)
-				handle_one(fd, req, resp);
-			else if (ev[i].events & (EPOLLHUP | EPOLLERR))
-				forget(fd); /* its container is gone */
+			if (ev[i].data.fd == ag.stop_pipe[0])
+				return NULL;
+			if (ev[i].data.fd == ag.channel)
+				from_supervisor();
 		}
 	}
-out:
-	seccomp_notify_free(req, resp);
 	return NULL;
+}
+
+static bool watch(int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	if (epoll_ctl(ag.epoll, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		log_warn("agent: cannot watch a descriptor: %s", strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 static int resolve(const char *name, uint32_t arch)
@@ -424,7 +652,7 @@ static int resolve(const char *name, uint32_t arch)
 int agent_start(int channel, bool use_cfs, uint32_t generation)
 {
 	ag.use_cfs = use_cfs;
-	ag.slot = generation % 2;
+	ag.parity = generation % 2;
 	ag.nr_sysinfo = resolve("sysinfo", 0);
 	ag.nr_affinity = resolve("sched_getaffinity", 0);
 	ag.nr_sysinfo_i386 = resolve("sysinfo", SCMP_ARCH_X86);
@@ -433,13 +661,10 @@ int agent_start(int channel, bool use_cfs, uint32_t generation)
 	if (ag.epoll < 0 || pipe2(ag.stop_pipe, O_CLOEXEC) < 0)
 		return -errno;
 	ag.channel = channel;
-	watch(ag.stop_pipe[0]);
-	watch(channel);
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	int r = pthread_create(&ag.thread, NULL, agent_thread, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!watch(ag.stop_pipe[0]) || !watch(channel))
+		return -EIO;
+	thread_wake_signal(AGENT_WAKE_SIGNAL);
+	int r = thread_start(&ag.thread, 0, control_thread, NULL);
 	if (r)
 		return -r;
 	ag.running = true;
@@ -453,6 +678,7 @@ void agent_stop(void)
 	if (write(ag.stop_pipe[1], "x", 1) != 1)
 		log_warn("agent: cannot stop its thread: %s", strerror(errno));
 	pthread_join(ag.thread, NULL);
+	stop_listeners();
 	ag.running = false;
 	close(ag.epoll);
 	close(ag.stop_pipe[0]);
@@ -460,15 +686,19 @@ void agent_stop(void)
 	if (ag.channel >= 0)
 		close(ag.channel);
 	ag.channel = ag.epoll = -1;
-	for (int i = 0; i < MEM_CACHE; i++)
-		if (mem_cache[i].fd > 0)
-			close(mem_cache[i].fd);
-	memset(mem_cache, 0, sizeof(mem_cache));
-	if (ag.journal)
-		munmap(ag.journal, AGENT_JOURNAL_SIZE);
+	for (size_t i = 0; i < ag.nearly; i++)
+		close(ag.early[i]);
+	free(ag.early);
+	ag.early = NULL;
+	ag.nearly = ag.cap = 0;
+	if (ag.journal) {
+		munmap(ag.journal, ag.journal_size);
+		close(ag.journal_fd);
+	}
 	ag.journal = NULL;
-	free(ag.notify);
-	ag.notify = NULL;
-	ag.nnotify = ag.cap = 0;
-	/* The notify descriptors still watched close with the process. */
+	ag.journal_fd = -1;
+	free(ag.slot_taken);
+	ag.slot_taken = NULL;
+	ag.synced = false;
+	atomic_store(&ag.stopping, false);
 }

@@ -4,6 +4,7 @@
 #include "serve/fdstore.h"
 #include "util/log.h"
 #include "util/strbuf.h"
+#include "util/thread.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -282,6 +283,17 @@ static bool adopt_stored(void)
 	return true;
 }
 
+/* A journal adopted from an older release may be smaller than this one's
+ * layout: its end is zeroes (no notification), so growing it keeps what
+ * it holds. */
+static void grow_journal(void)
+{
+	struct stat st;
+	if (fstat(kp.journal, &st) == 0 && st.st_size < AGENT_JOURNAL_SIZE &&
+	    ftruncate(kp.journal, AGENT_JOURNAL_SIZE) < 0)
+		log_warn("seccomp agent: cannot grow its journal: %s", strerror(errno));
+}
+
 int keeper_start(const char *path, struct strbuf *err)
 {
 	const char *spec = getenv(KEEPER_ENV);
@@ -298,15 +310,12 @@ int keeper_start(const char *path, struct strbuf *err)
 		fdstore_put_one(kp.journal, STORE_PREFIX "journal");
 	}
 	unsetenv(KEEPER_ENV);
+	grow_journal();
 	if (pipe2(kp.wake, O_CLOEXEC) < 0) {
 		sb_printf(err, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	int r = pthread_create(&kp.thread, NULL, keeper_thread, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int r = thread_start(&kp.thread, 0, keeper_thread, NULL);
 	if (r) {
 		sb_printf(err, "cannot start the seccomp agent's thread: %s", strerror(r));
 		return -1;

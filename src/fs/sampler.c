@@ -5,6 +5,7 @@
 #include "util/hash.h"
 #include "util/log.h"
 #include "util/strbuf.h"
+#include "util/thread.h"
 #include "view/loadavg.h"
 
 #include <errno.h>
@@ -206,7 +207,7 @@ int sampler_start(const struct cgroups *cg)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&smp.wake, &attr);
 	pthread_condattr_destroy(&attr);
-	int r = pthread_create(&smp.thread, NULL, sampler_main, NULL);
+	int r = thread_start(&smp.thread, 0, sampler_main, NULL);
 	if (r) {
 		log_err("cannot start the loadavg sampler: %s", strerror(r));
 		return -r;

@@ -5,6 +5,7 @@
 #include "serve/inflight.h"
 #include "util/log.h"
 #include "util/slow.h"
+#include "util/thread.h"
 #include "view/window.h"
 
 #include <errno.h>
@@ -38,11 +39,6 @@ static __thread struct request_thread *current;
  * returned loses the request it took, and before Linux 6.9 nothing gives
  * such a request to another process: its reader waits forever.) */
 #define WAKE_SIGNAL SIGRTMIN
-
-static void on_wake(int sig)
-{
-	(void)sig;
-}
 
 struct loop {
 	struct fuse_session *se;
@@ -83,7 +79,6 @@ static void *request_thread(void *arg);
  * loop_serve (a stop must reach it). */
 static int start_thread(struct loop *l)
 {
-	sigset_t all, old;
 	int r = 0;
 
 	pthread_mutex_lock(&l->lock);
@@ -96,10 +91,7 @@ static int start_thread(struct loop *l)
 	struct request_thread *t = &l->threads[l->nthreads];
 	t->loop = l;
 	t->index = l->nthreads;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&t->id, NULL, request_thread, t);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	r = thread_start(&t->id, 0, request_thread, t);
 	if (r == 0)
 		l->nthreads++;
 	pthread_mutex_unlock(&l->lock);
@@ -194,11 +186,8 @@ static void *request_thread(void *arg)
 	struct loop *l = self->loop;
 	void *buf = inflight_slot(l->journal, self->index);
 	inflight_clear(l->journal, self->index); /* its first page present (inflight.h) */
-	sigset_t wake;
 
-	sigemptyset(&wake);
-	sigaddset(&wake, WAKE_SIGNAL);
-	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	thread_unblock(WAKE_SIGNAL);
 	metrics_thread(self->index);
 	files_render_after_reply();
 	current = self;
@@ -294,9 +283,7 @@ int loop_serve(struct fuse_session *se, unsigned max_threads, bool raw, struct i
 		return -ENOMEM;
 	}
 	slow_set_hooks(lane_give_up, lane_take_back);
-	struct sigaction wake = { .sa_handler = on_wake }; /* no SA_RESTART */
-	sigemptyset(&wake.sa_mask);
-	sigaction(WAKE_SIGNAL, &wake, NULL);
+	thread_wake_signal(WAKE_SIGNAL);
 	r = start_thread(&l);
 	if (r < 0) {
 		log_err("cannot start a request thread: %s", strerror(-r));

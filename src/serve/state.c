@@ -2,6 +2,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/strbuf.h"
+#include "util/thread.h"
 #include "view/cpustat.h"
 #include "view/loadavg.h"
 
@@ -164,10 +165,11 @@ void state_autosave_start(int fd, void (*tidy)(void))
 	if (fd >= 0)
 		cpustat_on_first_sight(save_now);
 	autosave.stop = false;
-	if (pthread_create(&autosave.thread, NULL, autosave_loop, NULL) == 0)
+	int r = thread_start(&autosave.thread, 0, autosave_loop, NULL);
+	if (r == 0)
 		autosave.running = true;
 	else
-		log_warn("cannot start saving counters for a successor: %s", strerror(errno));
+		log_warn("cannot start saving counters for a successor: %s", strerror(r));
 }
 
 void state_autosave_stop(void)

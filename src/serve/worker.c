@@ -243,22 +243,15 @@ static void tidy(void)
 	metrics_set(MI_RCACHE_ENTRIES, files_cache_entries());
 }
 
-/* Background threads take no signals: a SIGTERM must reach the thread
- * that waits in the request loop (libfuse's own threads block them too). */
+/* Background threads (util/thread.h: they take no signals). */
 static int start_helpers(const struct options *o, const struct cgroups *cg, int state_fd)
 {
-	sigset_t all, old;
-	int r = 0;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
 	state_autosave_start(state_fd, tidy);
 	if (o->loadavg && sampler_start(cg) < 0) {
 		log_err("cannot start the loadavg sampler");
-		r = -1;
+		return -1;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return r;
+	return 0;
 }
 
 int worker_main(const struct options *o, const char *prog, const struct handoff *h)

@@ -1,4 +1,5 @@
 #include "util/slow.h"
+#include "util/thread.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -61,7 +62,7 @@ static void *probe(void *arg)
 static void probe_restore(void)
 {
 	pthread_t t;
-	if (pthread_create(&t, NULL, probe, NULL) == 0)
+	if (thread_start(&t, 0, probe, NULL) == 0)
 		pthread_join(t, NULL);
 }
 

@@ -26,6 +26,12 @@ free_kb=$(in_ctr sh -c "awk '/^MemTotal:/ {print \$2}' $MNT/proc/meminfo")
 is "$((total / 1024))" "$free_kb" "sysinfo agrees with the container's /proc/meminfo"
 is "$(in_ctr "$CLIENT" "$SOCK" nproc)" 1 "sched_getaffinity with --enable-cfs: 0.5 CPU is 1 CPU"
 is "$(in_ctr "$CLIENT" "$SOCK" efault)" "Bad address Bad address" "sysinfo at NULL or an unmapped page: EFAULT, as the kernel's own"
+# A thread's number reused by another process while the thread's own
+# process lives on (its memory still there): the answer goes to the new
+# caller, not into the old process at the same address. In the host's pid
+# namespace, where ns_last_pid gives the number back.
+read -r attempts reused <<<"$(in_cgroup "$name" "$CLIENT" "$SOCK" reuse)"
+is "$reused" $((256 << 20)) "a thread id reused by another process: its sysinfo is its own (attempts: $attempts)"
 host_cpus=$(nproc)
 is "$("$CLIENT" "$SOCK" nproc)" "$host_cpus" "a host process keeps every CPU ($host_cpus)"
 is "$("$CLIENT" "$SOCK" sysinfo | cut -d' ' -f1)" "$(( $(kb MemTotal < /proc/meminfo) * 1024 ))" \
@@ -38,6 +44,17 @@ serving() {
 		tr '\0' '\n' < "/proc/$c/environ" 2>/dev/null | grep -q '^CVIEWFS_SERVE=' && echo "$c"
 	done | tail -1
 }
+# A thread per container's listener, gone with its container.
+threads() { ls "/proc/$(serving)/task" | wc -l; }
+settled() { # the count once the last containers' threads are gone
+	local a b=$(threads)
+	for _ in $(seq 50); do sleep 0.1; a=$b; b=$(threads); [ "$a" = "$b" ] && break; done
+	echo "$b"
+}
+before=$(settled)
+for _ in $(seq 20); do in_ctr "$CLIENT" "$SOCK" sysinfo >/dev/null; done
+is "$(settled)" "$before" "20 containers came and went: the serving process has its $before threads again"
+
 in_ctr "$CLIENT" "$SOCK" loop 4 > "$TMP/loop.out" &
 loop=$!
 sleep 0.5

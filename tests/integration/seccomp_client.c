@@ -11,8 +11,15 @@
  *   seccomp-client SOCKET hold SECONDS   hands the descriptor over, waits
  *   seccomp-client SOCKET efault         sysinfo at NULL and at an unmapped page: the errnos
  *   seccomp-client SOCKET bench CALLS    times each sysinfo: calls/s, p50, p99 (ns)
+ *   seccomp-client SOCKET reuse          a thread calls sysinfo and exits while its process
+ *                                        lives on; a new process given that thread's id
+ *                                        (ns_last_pid, host pid namespace) calls sysinfo:
+ *                                        "ATTEMPTS TOTAL" (TOTAL 0: the id never came back)
  * SOCKET "-": no filter at all (the native call, for comparison). */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +28,7 @@
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,6 +81,69 @@ static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
+}
+
+static void *call_and_tell(void *arg)
+{
+	struct sysinfo si;
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	if (sysinfo(&si) < 0)
+		tid = -1;
+	if (write(*(int *)arg, &tid, sizeof(tid)) != sizeof(tid))
+		tid = -1;
+	return NULL;
+}
+
+/* The caller of each attempt's sysinfo is a new process; the agent must
+ * not take it for the thread that had its number (and write into the
+ * memory of that thread's process, which still lives). */
+static void reuse(void)
+{
+	int tell[2];
+	if (pipe(tell) < 0)
+		die("pipe");
+	pid_t keeper = fork();
+	if (keeper == 0) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, call_and_tell, &tell[1]) == 0)
+			pthread_join(t, NULL);
+		pause();
+		_exit(0);
+	}
+	pid_t tid;
+	if (keeper < 0 || read(tell[0], &tid, sizeof(tid)) != sizeof(tid) || tid < 2)
+		die("the first thread's sysinfo");
+	char task[64];
+	snprintf(task, sizeof(task), "/proc/%d/task/%d", keeper, tid);
+	while (access(task, F_OK) == 0)
+		usleep(1000);
+	int attempts = 0, got = 0;
+	unsigned long long total = 0;
+	while (!got && attempts < 1000) {
+		attempts++;
+		int last = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
+		if (last < 0 || dprintf(last, "%d", tid - 1) < 0)
+			die("ns_last_pid");
+		close(last);
+		pid_t q = fork();
+		if (q == 0) {
+			if (getpid() != tid)
+				_exit(3);
+			struct sysinfo si;
+			memset(&si, 0xa5, sizeof(si));
+			/* 1: the call failed (EFAULT when the agent wrote elsewhere) */
+			unsigned long long t = sysinfo(&si) < 0 ? 1 : (unsigned long long)si.totalram * si.mem_unit;
+			_exit(write(tell[1], &t, sizeof(t)) == sizeof(t) ? 0 : 2);
+		}
+		int status;
+		if (q < 0 || waitpid(q, &status, 0) != q)
+			die("fork");
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			got = read(tell[0], &total, sizeof(total)) == sizeof(total);
+	}
+	kill(keeper, SIGKILL);
+	waitpid(keeper, NULL, 0);
+	printf("%d %llu\n", attempts, total);
 }
 
 int main(int argc, char **argv)
@@ -151,6 +222,8 @@ int main(int argc, char **argv)
 		printf("calls_per_s %.0f p50_ns %.0f p99_ns %.0f\n", (double)n / total, t[n / 2] * 1e9,
 		       t[n * 99 / 100] * 1e9);
 		free(t);
+	} else if (!strcmp(mode, "reuse")) {
+		reuse();
 	} else if (!strcmp(mode, "hold") && argc > 3) {
 		sleep((unsigned)atoi(argv[3]));
 	} else {
