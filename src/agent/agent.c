@@ -92,6 +92,10 @@ struct listener {
 	struct journal_slot *slot; /* NULL: no room in the journal */
 	size_t slot_index;
 	struct mem_cache mem; /* its thread's only */
+	/* Before Linux 6.6 (no SYNC_WAKE_UP either) a thread blocked in the
+	 * ioctl is not woken when its container goes: it waits in poll()
+	 * first, which sees the hang-up. */
+	bool poll_first;
 	struct listener *next;
 };
 
@@ -493,6 +497,13 @@ static void *listener_thread(void *arg)
 		return NULL;
 	}
 	while (!atomic_load(&ag.stopping)) {
+		if (l->poll_first) {
+			struct pollfd p = { .fd = l->fd, .events = POLLIN };
+			if (poll(&p, 1, -1) < 0)
+				continue; /* EINTR: a stop */
+			if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
+				break;
+		}
 		int r = receive(l, req);
 		if (r == -EPIPE)
 			break;
@@ -511,9 +522,10 @@ static void start_listener(int fd)
 {
 	/* A call is then a hand-over between two threads on the caller's CPU
 	 * (agent/agent.h). Older kernels: EINVAL, and the usual wake-ups. */
-	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	bool sync = ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
 	struct listener *l = xcalloc(1, sizeof(*l));
 	l->fd = fd;
+	l->poll_first = !sync;
 	pthread_mutex_lock(&ag.lock);
 	l->slot = take_slot(&l->slot_index);
 	/* Linked before it runs: a thread that ends at once unlinks itself

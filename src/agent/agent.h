@@ -34,7 +34,8 @@
  * the ioctl itself (not in poll) is what the kernel wakes on the caller's
  * CPU and hands that CPU to (Linux 6.6, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP):
  * a call then costs a switch between two threads rather than two
- * cross-CPU wake-ups. 0 or -errno. */
+ * cross-CPU wake-ups. (Before 6.6 that ioctl is not woken when its
+ * container goes: those threads wait in poll first.) 0 or -errno. */
 int agent_start(int channel, bool use_cfs, uint32_t generation);
 void agent_stop(void);
 

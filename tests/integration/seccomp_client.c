@@ -14,7 +14,8 @@
  *   seccomp-client SOCKET reuse          a thread calls sysinfo and exits while its process
  *                                        lives on; a new process given that thread's id
  *                                        (ns_last_pid, host pid namespace) calls sysinfo:
- *                                        "ATTEMPTS TOTAL" (TOTAL 0: the id never came back)
+ *                                        "ATTEMPTS TOTAL" (TOTAL 0: the id never came back,
+ *                                        or the kernel has no ns_last_pid)
  * SOCKET "-": no filter at all (the native call, for comparison). */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
@@ -104,6 +106,7 @@ static void reuse(void)
 		die("pipe");
 	pid_t keeper = fork();
 	if (keeper == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives the test */
 		pthread_t t;
 		if (pthread_create(&t, NULL, call_and_tell, &tell[1]) == 0)
 			pthread_join(t, NULL);
@@ -122,8 +125,8 @@ static void reuse(void)
 	while (!got && attempts < 1000) {
 		attempts++;
 		int last = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
-		if (last < 0 || dprintf(last, "%d", tid - 1) < 0)
-			die("ns_last_pid");
+		if (last < 0 || dprintf(last, "%d", tid - 1) < 0) /* a kernel without checkpoint/restore */
+			break;
 		close(last);
 		pid_t q = fork();
 		if (q == 0) {
