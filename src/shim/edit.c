@@ -4,30 +4,22 @@
 
 const char *const shim_notify_syscalls[] = { "sysinfo", "sched_getaffinity", NULL };
 
-static json_t *object_at(json_t *parent, const char *key)
+/* parent[key] as an object or an array (type), made there (in place of
+ * anything else) when it is not one. */
+static json_t *member(json_t *parent, const char *key, json_type type)
 {
-	json_t *o = json_object_get(parent, key);
-	if (!json_is_object(o)) {
-		o = json_object();
-		json_object_set_new(parent, key, o);
+	json_t *v = json_object_get(parent, key);
+	if (!v || json_typeof(v) != type) {
+		v = type == JSON_OBJECT ? json_object() : json_array();
+		json_object_set_new(parent, key, v);
 	}
-	return o;
-}
-
-static json_t *array_at(json_t *parent, const char *key)
-{
-	json_t *a = json_object_get(parent, key);
-	if (!json_is_array(a)) {
-		a = json_array();
-		json_object_set_new(parent, key, a);
-	}
-	return a;
+	return v;
 }
 
 /* A hook running `path hook`, unless the stage has one with that path. */
 static bool add_hook(json_t *hooks, const char *stage, const char *path, const char *const *env)
 {
-	json_t *list = array_at(hooks, stage);
+	json_t *list = member(hooks, stage, JSON_ARRAY);
 	size_t i;
 	json_t *h;
 	json_array_foreach(list, i, h)
@@ -72,7 +64,7 @@ static bool has_args(json_t *rule)
  * it or looks at its arguments. */
 static void notify_syscall(json_t *seccomp, json_t *notify_names, const char *name)
 {
-	json_t *rules = array_at(seccomp, "syscalls");
+	json_t *rules = member(seccomp, "syscalls", JSON_ARRAY);
 	bool allowed = string_is(json_object_get(seccomp, "defaultAction"), "SCMP_ACT_ALLOW");
 	size_t i;
 	json_t *rule;
@@ -105,7 +97,7 @@ static void drop_empty_rules(json_t *rules)
 
 static bool add_listener(json_t *cfg, const char *listener)
 {
-	json_t *linux_ = object_at(cfg, "linux");
+	json_t *linux_ = member(cfg, "linux", JSON_OBJECT);
 	json_t *seccomp = json_object_get(linux_, "seccomp");
 	if (!json_is_object(seccomp)) {
 		seccomp = json_pack("{s:s}", "defaultAction", "SCMP_ACT_ALLOW");
@@ -121,7 +113,7 @@ static bool add_listener(json_t *cfg, const char *listener)
 		json_decref(names);
 		return false;
 	}
-	json_t *rules = array_at(seccomp, "syscalls");
+	json_t *rules = member(seccomp, "syscalls", JSON_ARRAY);
 	drop_empty_rules(rules);
 	json_array_append_new(rules, json_pack("{s:o, s:s}", "names", names, "action", "SCMP_ACT_NOTIFY"));
 	json_object_set_new(seccomp, "listenerPath", json_string(listener));
@@ -132,7 +124,7 @@ bool shim_edit_config(json_t *cfg, const struct shim_edit *e)
 {
 	if (string_is(json_object_get(json_object_get(cfg, "annotations"), SHIM_OPT_OUT), "true"))
 		return false;
-	json_t *hooks = object_at(cfg, "hooks");
+	json_t *hooks = member(cfg, "hooks", JSON_OBJECT);
 	bool changed = add_hook(hooks, "createRuntime", e->toolkit, e->hook_env);
 	changed |= add_hook(hooks, "poststop", e->toolkit, e->hook_env);
 	if (e->listener)
