@@ -61,23 +61,30 @@ struct journal_slot {
 _Static_assert(sizeof(struct journal_slot) <= SLOT_SIZE && 4096 % SLOT_SIZE == 0, "slots tile a page");
 _Static_assert(2 * sizeof(struct journal_slot) <= AGENT_JOURNAL_LEGACY, "the legacy slots fit");
 
-/* The callers' memory: /proc/TID/mem, kept with a pidfd of the thread for
- * its next calls. The pidfd is what makes the kept descriptor safe to use
- * again: a thread number can be reused by a thread of another process
- * (same container, same filter) while the first process lives on, and
- * its /proc/TID/mem would write into the wrong address space. A pidfd
- * names one thread for good: while it is alive, it holds the number, so
- * a notification from that number is from it. Kept only where the kernel
- * gives a pidfd for the thread (PIDFD_THREAD, Linux 6.9; before, only for
- * a thread-group leader); otherwise opened for each call. Every open is
- * followed by ID_VALID: the notification still pending means its caller
- * still held the number when the descriptors were opened. A descriptor
- * writes only into the address space it was opened on: after an exec,
- * writes through it come back empty and it is opened afresh. */
+/* The callers' memory: /proc/TID/mem, kept for a thread's next calls.
+ * Every open is followed by ID_VALID: the notification still pending means
+ * its caller still held the number when the descriptors were opened. A
+ * descriptor writes only into the address space it was opened on: after
+ * an exec, writes through it come back empty and it is opened afresh.
+ *
+ * Kept, it must not be used for a caller that merely has the same number:
+ * - A thread-group leader's number is free again only once its whole
+ *   group is gone, and with it the address space (a descriptor of
+ *   /proc/TID/mem does not keep one alive); a process sharing it without
+ *   being a thread (clone with CLONE_VM) is the only way it lasts, and a
+ *   write then lands in that process's memory, never another's. Kept as
+ *   it is: a call costs no check.
+ * - Another thread's number is free as soon as it exits while its process
+ *   lives on, and a thread of another process of the container may get it:
+ *   the descriptor would write into the first process. It is kept with a
+ *   pidfd of the thread (PIDFD_THREAD, Linux 6.9), which names that thread
+ *   for good: while it has not exited, the number is its own, so a
+ *   notification from that number is from it. Older kernels have no
+ *   pidfd for it: opened for each call. */
 #define MEM_CACHE 16
 struct caller {
 	unsigned tid;
-	int mem, pidfd; /* 0: none */
+	int mem, pidfd; /* 0: none (pidfd: none needed, a leader) */
 };
 struct mem_cache {
 	struct caller e[MEM_CACHE];
@@ -158,7 +165,7 @@ static struct caller *kept_caller(struct mem_cache *m, unsigned tid)
 	for (int i = 0; i < MEM_CACHE; i++) {
 		struct caller *c = &m->e[i];
 		if (c->mem > 0 && c->tid == tid) {
-			if (alive(c->pidfd))
+			if (c->pidfd <= 0 || alive(c->pidfd))
 				return c;
 			drop_caller(c); /* it exited: its number may be someone else's now */
 		}
@@ -166,12 +173,17 @@ static struct caller *kept_caller(struct mem_cache *m, unsigned tid)
 	return NULL;
 }
 
-static int pidfd_of(unsigned tid)
+/* What vouches for a kept descriptor of tid's memory: 0 for a thread-group
+ * leader, a pidfd of the thread for any other, -1 when there is none. */
+static int identity_of(unsigned tid)
 {
-	int fd = (int)syscall(SYS_pidfd_open, (pid_t)tid, PIDFD_THREAD);
-	if (fd < 0 && errno == EINVAL) /* before Linux 6.9: thread-group leaders only */
-		fd = (int)syscall(SYS_pidfd_open, (pid_t)tid, 0);
-	return fd;
+	int fd = (int)syscall(SYS_pidfd_open, (pid_t)tid, 0); /* a leader's only */
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	fd = (int)syscall(SYS_pidfd_open, (pid_t)tid, PIDFD_THREAD);
+	return fd > 0 ? fd : -1;
 }
 
 /* Opens the caller's memory: its descriptor (kept in m when it can be,
@@ -182,21 +194,18 @@ static int open_caller(struct listener *l, const struct seccomp_notif *req, bool
 	char path[32];
 	snprintf(path, sizeof(path), "/proc/%u/mem", req->pid);
 	int mem = open(path, O_WRONLY | O_CLOEXEC);
-	int pidfd = mem >= 0 ? pidfd_of(req->pid) : -1;
+	int pidfd = mem >= 0 ? identity_of(req->pid) : -1;
 	if (seccomp_notify_id_valid(l->fd, req->id) != 0 || mem < 0) {
 		*why = mem < 0 ? CONTINUE : GONE;
 		if (mem >= 0)
 			close(mem);
-		if (pidfd >= 0)
+		if (pidfd > 0)
 			close(pidfd);
 		return -1;
 	}
-	*temporary = pidfd < 0 || mem == 0 || pidfd == 0;
-	if (*temporary) {
-		if (pidfd >= 0)
-			close(pidfd);
+	*temporary = pidfd < 0 || mem == 0;
+	if (*temporary)
 		return mem;
-	}
 	struct caller *c = &l->mem.e[l->mem.next++ % MEM_CACHE];
 	drop_caller(c);
 	*c = (struct caller){ .tid = req->pid, .mem = mem, .pidfd = pidfd };
@@ -345,6 +354,27 @@ static void answer_req(struct listener *l, const struct seccomp_notif *req, stru
 	seccomp_notify_respond(l->fd, resp);
 }
 
+static int resolve(const char *name, uint32_t arch)
+{
+	int nr = arch ? seccomp_syscall_resolve_name_arch(arch, name) : seccomp_syscall_resolve_name(name);
+	return nr < 0 ? -1000 : nr;
+}
+
+/* The numbers answered, looked up when the first notification may come
+ * (libseccomp's tables are some 50 KiB of pages a serving process with no
+ * listener never touches). Control thread, before any listener starts. */
+static void resolve_numbers(void)
+{
+	static bool resolved;
+	if (resolved)
+		return;
+	ag.nr_sysinfo = resolve("sysinfo", 0);
+	ag.nr_affinity = resolve("sched_getaffinity", 0);
+	ag.nr_sysinfo_i386 = resolve("sysinfo", SCMP_ARCH_X86);
+	ag.nr_affinity_i386 = resolve("sched_getaffinity", SCMP_ARCH_X86);
+	resolved = true;
+}
+
 /* The journal */
 
 static struct journal_slot *slot_at(size_t offset)
@@ -395,16 +425,18 @@ static void take_journal(int fd)
  * have answered: answered again, on the descriptor it came from; a
  * second answer to one already given fails harmlessly (its id is no
  * longer valid). */
-static void answer_orphan(size_t offset, struct listener *any, struct seccomp_notif_resp *resp)
+static void answer_orphan(size_t offset, struct listener *any)
 {
+	struct seccomp_notif_resp resp; /* its size is in the ioctl's number: the header's is the kernel's */
 	struct journal_slot *j = slot_at(offset);
 	struct seccomp_notif req = j->req;
+	resolve_numbers();
 	for (size_t i = 0; req.id && i < ag.nearly; i++) /* id 0: nothing was taken */
 		if (seccomp_notify_id_valid(ag.early[i], req.id) == 0) {
 			log_info("agent: answering a %s call of process %u a previous serving process had taken",
 				 req.data.nr == ag.nr_sysinfo ? "sysinfo" : "system", req.pid);
 			any->fd = ag.early[i];
-			answer_req(any, &req, resp);
+			answer_req(any, &req, &resp);
 			break;
 		}
 	atomic_store(&j->used, 0);
@@ -412,7 +444,7 @@ static void answer_orphan(size_t offset, struct listener *any, struct seccomp_no
 
 /* Every slot in use, found by reading the memfd: a read of a page never
  * written allocates nothing, as a look through the mapping would. */
-static void answer_orphans(struct seccomp_notif_resp *resp)
+static void answer_orphans(void)
 {
 	struct listener any = { .fd = -1 };
 	unsigned char page[4096];
@@ -425,7 +457,7 @@ static void answer_orphans(struct seccomp_notif_resp *resp)
 			uint32_t used;
 			memcpy(&used, page + i * stride, sizeof(used));
 			if (used)
-				answer_orphan(base + i * stride, &any, resp);
+				answer_orphan(base + i * stride, &any);
 		}
 	}
 	forget_callers(&any.mem);
@@ -522,6 +554,7 @@ static void start_listener(int fd)
 {
 	/* A call is then a hand-over between two threads on the caller's CPU
 	 * (agent/agent.h). Older kernels: EINVAL, and the usual wake-ups. */
+	resolve_numbers();
 	bool sync = ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
 	struct listener *l = xcalloc(1, sizeof(*l));
 	l->fd = fd;
@@ -572,12 +605,7 @@ static void stop_listeners(void)
  * parity left). */
 static void synchronize(void)
 {
-	struct seccomp_notif *req;
-	struct seccomp_notif_resp *resp;
-	if (seccomp_notify_alloc(&req, &resp) == 0) {
-		answer_orphans(resp);
-		seccomp_notify_free(req, resp);
-	}
+	answer_orphans();
 	ag.synced = true;
 	for (size_t i = 0; i < ag.nearly; i++)
 		start_listener(ag.early[i]);
@@ -655,20 +683,11 @@ static bool watch(int fd)
 	return true;
 }
 
-static int resolve(const char *name, uint32_t arch)
-{
-	int nr = arch ? seccomp_syscall_resolve_name_arch(arch, name) : seccomp_syscall_resolve_name(name);
-	return nr < 0 ? -1000 : nr;
-}
 
 int agent_start(int channel, bool use_cfs, uint32_t generation)
 {
 	ag.use_cfs = use_cfs;
 	ag.parity = generation % 2;
-	ag.nr_sysinfo = resolve("sysinfo", 0);
-	ag.nr_affinity = resolve("sched_getaffinity", 0);
-	ag.nr_sysinfo_i386 = resolve("sysinfo", SCMP_ARCH_X86);
-	ag.nr_affinity_i386 = resolve("sched_getaffinity", SCMP_ARCH_X86);
 	ag.epoll = epoll_create1(EPOLL_CLOEXEC);
 	if (ag.epoll < 0 || pipe2(ag.stop_pipe, O_CLOEXEC) < 0)
 		return -errno;

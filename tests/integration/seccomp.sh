@@ -31,10 +31,13 @@ is "$(in_ctr "$CLIENT" "$SOCK" efault)" "Bad address Bad address" "sysinfo at NU
 # caller, not into the old process at the same address. In the host's pid
 # namespace, where ns_last_pid gives the number back.
 if [ -w /proc/sys/kernel/ns_last_pid ]; then
-	read -r attempts reused <<<"$(in_cgroup "$name" "$CLIENT" "$SOCK" reuse)"
-	is "$reused" $((256 << 20)) "a thread id reused by another process: its sysinfo is its own (attempts: $attempts)"
+	for who in thread leader; do
+		read -r attempts reused <<<"$(in_cgroup "$name" "$CLIENT" "$SOCK" reuse $who)"
+		is "$reused" $((256 << 20)) "a $who's id reused by another process: its sysinfo is its own (attempts: $attempts)"
+	done
 else
 	skip "this kernel has no ns_last_pid (CONFIG_CHECKPOINT_RESTORE) to hand a thread id back"
+	skip "this kernel has no ns_last_pid (CONFIG_CHECKPOINT_RESTORE) to hand a process id back"
 fi
 host_cpus=$(nproc)
 is "$("$CLIENT" "$SOCK" nproc)" "$host_cpus" "a host process keeps every CPU ($host_cpus)"

@@ -11,9 +11,11 @@
  *   seccomp-client SOCKET hold SECONDS   hands the descriptor over, waits
  *   seccomp-client SOCKET efault         sysinfo at NULL and at an unmapped page: the errnos
  *   seccomp-client SOCKET bench CALLS    times each sysinfo: calls/s, p50, p99 (ns)
- *   seccomp-client SOCKET reuse          a thread calls sysinfo and exits while its process
- *                                        lives on; a new process given that thread's id
- *                                        (ns_last_pid, host pid namespace) calls sysinfo:
+ *   seccomp-client SOCKET reuse thread|leader
+ *                                        a thread calls sysinfo and exits while its process
+ *                                        lives on (leader: a process calls it and exits); a
+ *                                        new process given that id (ns_last_pid, host pid
+ *                                        namespace) calls sysinfo:
  *                                        "ATTEMPTS TOTAL" (TOTAL 0: the id never came back,
  *                                        or the kernel has no ns_last_pid)
  * SOCKET "-": no filter at all (the native call, for comparison). */
@@ -22,6 +24,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +102,7 @@ static void *call_and_tell(void *arg)
 /* The caller of each attempt's sysinfo is a new process; the agent must
  * not take it for the thread that had its number (and write into the
  * memory of that thread's process, which still lives). */
-static void reuse(void)
+static void reuse(bool leader)
 {
 	int tell[2];
 	if (pipe(tell) < 0)
@@ -107,6 +110,10 @@ static void reuse(void)
 	pid_t keeper = fork();
 	if (keeper == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives the test */
+		if (leader) {
+			call_and_tell(&tell[1]);
+			_exit(0);
+		}
 		pthread_t t;
 		if (pthread_create(&t, NULL, call_and_tell, &tell[1]) == 0)
 			pthread_join(t, NULL);
@@ -116,9 +123,13 @@ static void reuse(void)
 	pid_t tid;
 	if (keeper < 0 || read(tell[0], &tid, sizeof(tid)) != sizeof(tid) || tid < 2)
 		die("the first thread's sysinfo");
+	if (leader) { /* the whole process gone, its number free */
+		waitpid(keeper, NULL, 0);
+		keeper = 0;
+	}
 	char task[64];
 	snprintf(task, sizeof(task), "/proc/%d/task/%d", keeper, tid);
-	while (access(task, F_OK) == 0)
+	while (keeper && access(task, F_OK) == 0)
 		usleep(1000);
 	int attempts = 0, got = 0;
 	unsigned long long total = 0;
@@ -144,8 +155,10 @@ static void reuse(void)
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			got = read(tell[0], &total, sizeof(total)) == sizeof(total);
 	}
-	kill(keeper, SIGKILL);
-	waitpid(keeper, NULL, 0);
+	if (keeper) {
+		kill(keeper, SIGKILL);
+		waitpid(keeper, NULL, 0);
+	}
 	printf("%d %llu\n", attempts, total);
 }
 
@@ -225,8 +238,8 @@ int main(int argc, char **argv)
 		printf("calls_per_s %.0f p50_ns %.0f p99_ns %.0f\n", (double)n / total, t[n / 2] * 1e9,
 		       t[n * 99 / 100] * 1e9);
 		free(t);
-	} else if (!strcmp(mode, "reuse")) {
-		reuse();
+	} else if (!strcmp(mode, "reuse") && argc > 3) {
+		reuse(!strcmp(argv[3], "leader"));
 	} else if (!strcmp(mode, "hold") && argc > 3) {
 		sleep((unsigned)atoi(argv[3]));
 	} else {
