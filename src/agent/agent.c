@@ -2,6 +2,7 @@
 #include "agent/channel.h"
 #include "agent/sysinfo.h"
 #include "fs/files.h"
+#include "metrics/metrics.h"
 #include "util/log.h"
 #include "util/strbuf.h"
 #include "util/thread.h"
@@ -344,6 +345,10 @@ static void answer_req(struct listener *l, const struct seccomp_notif *req, stru
 		out = do_sysinfo(l, req, resp);
 	else if (nr == (i386 ? ag.nr_affinity_i386 : ag.nr_affinity))
 		out = do_affinity(l, req, resp);
+	metrics_add(MI_SECCOMP_CALLS + (out == ANSWERED    ? SECCOMP_ANSWERED
+					: out == CONTINUE ? SECCOMP_REAL_CALL
+							  : SECCOMP_CALLER_GONE),
+		    1);
 	if (out == GONE)
 		return;
 	if (out == CONTINUE) {
@@ -435,6 +440,7 @@ static void answer_orphan(size_t offset, struct listener *any)
 		if (seccomp_notify_id_valid(ag.early[i], req.id) == 0) {
 			log_info("agent: answering a %s call of process %u a previous serving process had taken",
 				 req.data.nr == ag.nr_sysinfo ? "sysinfo" : "system", req.pid);
+			metrics_add(MI_SECCOMP_ORPHANS, 1);
 			any->fd = ag.early[i];
 			answer_req(any, &req, &resp);
 			break;

@@ -1,6 +1,7 @@
 #include "agent/keeper.h"
 #include "agent/agent.h"
 #include "agent/channel.h"
+#include "metrics/metrics.h"
 #include "serve/fdstore.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -63,6 +64,7 @@ static void hold(int fd, unsigned serial, bool stored)
 	else if (serial > kp.next_serial)
 		kp.next_serial = serial;
 	kp.held[kp.n++] = (struct kept){ fd, serial };
+	metrics_set(MI_SECCOMP_CONTAINERS, kp.n);
 	if (!stored) {
 		char *name = store_name(serial);
 		fdstore_put_one(fd, name);
@@ -147,6 +149,7 @@ static void drop_hung(const struct pollfd *p, size_t n)
 				free(name);
 				close(kp.held[j].fd);
 				kp.held[j] = kp.held[--kp.n];
+				metrics_set(MI_SECCOMP_CONTAINERS, kp.n);
 				break;
 			}
 	}
@@ -334,6 +337,7 @@ int keeper_channel(void)
 		return -1;
 	}
 	pthread_mutex_lock(&kp.lock);
+	metrics_set(MI_SECCOMP_CONTAINERS, kp.n); /* the metrics may have been attached since */
 	if (kp.channel >= 0)
 		close(kp.channel);
 	kp.channel = sv[0];

@@ -208,6 +208,18 @@ static void register_all(void)
 	reg(MI_RCACHE_ENTRIES, "cviewfs_render_cache_entries", "", "",
 	    "Renders kept in the render cache (one per file and container read in the last 10 ms)",
 	    PROM_GAUGE, 0);
+	static const char *const seccomp_results[SECCOMP_OUTCOMES] = { "answered", "real_call", "caller_gone" };
+	for (unsigned r = 0; r < SECCOMP_OUTCOMES; r++) {
+		snprintf(labels, sizeof(labels), "result=\"%s\"", seccomp_results[r]);
+		reg(MI_SECCOMP_CALLS + r, "cviewfs_seccomp_calls_total", "", labels,
+		    "System calls of containers the seccomp agent was notified of, by how it ended them",
+		    PROM_COUNTER, 0);
+	}
+	reg(MI_SECCOMP_ORPHANS, "cviewfs_seccomp_orphans_answered_total", "", "",
+	    "Calls a serving process had taken and not answered when it died, answered by its successor",
+	    PROM_COUNTER, 0);
+	reg(MI_SECCOMP_CONTAINERS, "cviewfs_seccomp_containers", "", "",
+	    "Containers whose seccomp notify descriptor the supervisor holds", PROM_GAUGE, 0);
 	reg(MI_SAMPLER_NS, "cviewfs_sampler_cpu_seconds_total", "", "",
 	    "CPU time the loadavg sampler thread spent sampling (-l)", PROM_COUNTER, 9);
 	reg(MI_SAMPLER_SAMPLES, "cviewfs_sampler_samples_total", "", "",

@@ -52,6 +52,14 @@ enum metrics_cause {
 };
 enum metrics_cause metrics_fallback_cause(const char *cause);
 
+/* How the seccomp agent ended a call it was notified of. */
+enum metrics_seccomp {
+	SECCOMP_ANSWERED,    /* with the container's values (or EFAULT) */
+	SECCOMP_REAL_CALL,   /* let the real call run (CONTINUE) */
+	SECCOMP_CALLER_GONE, /* the caller was gone before its answer */
+	SECCOMP_OUTCOMES
+};
+
 enum metrics_id {
 	MI_CACHE_HITS,
 	MI_CACHE_MISSES,
@@ -70,7 +78,10 @@ enum metrics_id {
 	MI_START_TIME,
 	MI_READS,                                     /* + file */
 	MI_READ_ERRORS = MI_READS + METRICS_FILES,    /* + file */
-	MI_COUNT = MI_READ_ERRORS + METRICS_FILES
+	MI_SECCOMP_CALLS = MI_READ_ERRORS + METRICS_FILES, /* + enum metrics_seccomp */
+	MI_SECCOMP_ORPHANS = MI_SECCOMP_CALLS + SECCOMP_OUTCOMES, /* answered for a dead predecessor */
+	MI_SECCOMP_CONTAINERS, /* gauge: notify descriptors the supervisor holds */
+	MI_COUNT
 };
 
 /* ---- the hot path ---- */

@@ -184,6 +184,14 @@ static void print_summary(const struct prom_text *t, double age)
 	       value_of(t, "cviewfs_containers_tracked", "set", "loadavg"),
 	       value_of(t, "cviewfs_containers_tracked", "set", "stat"),
 	       prom_sum(t, "cviewfs_render_cache_entries", NULL));
+	double calls = prom_sum(t, "cviewfs_seccomp_calls_total", NULL);
+	printf("seccomp agent: %.0f containers; %.0f calls: %.0f answered, %.0f run as the real call, %.0f "
+	       "callers gone; %.0f answered for a dead serving process\n",
+	       prom_sum(t, "cviewfs_seccomp_containers", NULL), calls,
+	       value_of(t, "cviewfs_seccomp_calls_total", "result", "answered"),
+	       value_of(t, "cviewfs_seccomp_calls_total", "result", "real_call"),
+	       value_of(t, "cviewfs_seccomp_calls_total", "result", "caller_gone"),
+	       prom_sum(t, "cviewfs_seccomp_orphans_answered_total", NULL));
 	double samples = prom_sum(t, "cviewfs_sampler_samples_total", NULL);
 	if (samples > 0)
 		printf("loadavg sampler: %.3f s of CPU in %.0f samples (%.0f us each)\n",

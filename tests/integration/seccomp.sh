@@ -8,7 +8,20 @@
 CLIENT=${SECCOMP_CLIENT:?}
 MNT=$TMP/mnt
 SOCK=$MNT.seccomp.sock
+PROM=$MNT.prom
+export CVIEWFS_METRICS_INTERVAL=0.2 # the metrics file, rewritten every 0.2 s
 start_cviewfs "$MNT" --enable-cfs
+metric() { awk -v k="$1" '$1 == k {print $2}' "$PROM" 2>/dev/null; }
+# until: waits (5 s at most) for the metric to satisfy the awk test on v
+until_metric() {
+	local v
+	for _ in $(seq 100); do
+		v=$(metric "$1")
+		[ -n "$v" ] && awk -v v="$v" "BEGIN {exit !($2)}" && break
+		sleep 0.05
+	done
+	echo "${v:-none}"
+}
 for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
 ok "$([ -S "$SOCK" ] && echo 1)" "the daemon listens at the pid file's path with .seccomp.sock ($SOCK)"
 is "$(stat -c %a "$SOCK")" 700 "the socket is root's only"
@@ -73,6 +86,7 @@ for _ in 1 2 3 4 5; do
 done
 wait "$loop"
 read -r _ calls _ failed _ enosys _ totals _ last < "$TMP/loop.out"
+kill_calls=$calls
 ok "$([ "$killed" = 5 ] && [ "${calls:-0}" -gt 100 ] && echo 1)" "$killed serving processes killed during $calls sysinfo calls"
 is "$failed $enosys" "0 0" "no call failed, none with ENOSYS"
 is "$totals $last" "1 $((256 << 20))" "every call saw the container's 256 MiB"
@@ -87,6 +101,18 @@ read -r _ calls _ failed _ enosys _ totals _ last < "$TMP/upgrade.out"
 is "$failed $enosys $totals $last" "0 0 1 $((256 << 20))" "through SIGUSR1 (the supervisor re-executes): $calls calls, none failed or wrong"
 ok "$(grep -q 'seccomp agent: answering for container seccomp-client-' "$TMP/daemon.log" && echo 1)" \
 	"each container handed over is logged with its id"
+
+# The metrics: every call counted, across the kills and the upgrade.
+answered=$(until_metric 'cviewfs_seccomp_calls_total{result="answered"}' "v >= $((kill_calls + calls))")
+ok "$(awk -v v="$answered" -v m=$((kill_calls + calls)) 'BEGIN {exit !(v >= m)}' && echo 1)" \
+	"metrics: $answered calls answered, at least the $((kill_calls + calls)) the loops made"
+"$CLIENT" "$SOCK" hold 3 &
+holder=$!
+is "$(until_metric cviewfs_seccomp_containers 'v == 1')" 1 "metrics: one container held while it runs"
+wait "$holder"
+is "$(until_metric cviewfs_seccomp_containers 'v == 0')" 0 "metrics: none once it is gone"
+ok "$("$CVIEWFS_TOOLKIT" status -p "$MNT.pid" | grep -qE '^seccomp agent: 0 containers; [0-9]+ calls: [0-9]+ answered' && echo 1)" \
+	"cviewfs-toolkit status has the agent's line"
 
 kill -TERM "$CVIEWFS_PID"
 wait "$CVIEWFS_PID"
