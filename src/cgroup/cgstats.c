@@ -21,10 +21,11 @@
 
 #define MAX_DEPTH 16
 
+/* Room for one small attribute: a family name or a descriptor. */
 struct nl_msg {
 	struct nlmsghdr n;
 	struct genlmsghdr g;
-	char attrs[256];
+	char attrs[32];
 };
 
 static void put_attr(struct nl_msg *m, unsigned short type, const void *data, size_t len)
@@ -218,12 +219,13 @@ int cgstats_count(struct cgstats *cs, int dirfd, uint64_t *active, uint64_t *tas
 	return r;
 }
 
-/* Up to this many requests go in one datagram. Their answers (about 100
- * bytes, under 1 KiB of socket buffer each) are all queued by the time the
- * send returns (the kernel answers in the sender's context), well within
- * a netlink socket's default receive buffer. */
+/* Up to this many requests go in one datagram. Their answers (64 bytes; an
+ * error, 48: under 1 KiB of socket buffer each) are all queued by the time
+ * the send returns (the kernel answers in the sender's context), well
+ * within a netlink socket's default receive buffer. A longer answer would
+ * be cut, fail its length check and leave its cgroup to be counted by path. */
 #define BATCH 32
-#define ANSWER_MAX 512
+#define ANSWER_MAX 128
 
 /* One send of n <= BATCH requests, one receive of their answers. */
 static void ask_batch(struct cgstats *cs, struct cgstats_item *items, size_t n)
@@ -232,7 +234,7 @@ static void ask_batch(struct cgstats *cs, struct cgstats_item *items, size_t n)
 	struct nl_msg req[BATCH];
 	struct iovec out[BATCH], in[BATCH];
 	struct mmsghdr answers[BATCH];
-	char buf[BATCH][ANSWER_MAX]; /* 16 KiB, on the sampler thread's stack */
+	char buf[BATCH][ANSWER_MAX]; /* 4 KiB, on the sampler thread's stack */
 	uint32_t first = cs->seq + 1;
 
 	for (size_t i = 0; i < n; i++) {

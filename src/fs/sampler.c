@@ -32,11 +32,15 @@ struct kept_dir {
 
 #define KEPT_BUCKETS 1024
 
+/* Containers are sampled a batch at a time: the sampler's memory is one
+ * batch's, whatever the number of containers. */
+#define SAMPLE_BATCH 32
+
 static struct {
 	struct kept_dir *bucket[KEPT_BUCKETS];
 	unsigned count, max; /* descriptors: a share of RLIMIT_NOFILE */
 	unsigned round;
-	/* Reused from sample to sample: no allocation per sample. */
+	/* Reused from batch to batch: no allocation per sample. */
 	struct loadavg_key_list due;
 	struct kept_dir **dirs;      /* per due key, or NULL */
 	struct cgstats_item *items;  /* the kept dirs asked about in one go */
@@ -130,17 +134,15 @@ static void reserve_due(size_t n)
 	kept.items = xrealloc(kept.items, kept.cap * sizeof(*kept.items));
 }
 
-/* Every due container: those with a kept directory counted through
- * taskstats in batches, the others (v2, no taskstats, past the budget,
- * gone) by path. */
-static void sample_all(void)
+/* One batch of due containers: those with a kept directory counted
+ * through taskstats in one go, the others (v2, no taskstats, past the
+ * budget, gone) by path. */
+static void sample_batch(const struct loadavg_key_list *due)
 {
-	kept.round++;
-	loadavg_due_reuse(monotonic_s(), &kept.due);
-	size_t n = kept.due.n, asked = 0;
+	size_t n = due->n, asked = 0;
 	reserve_due(n);
 	for (size_t i = 0; i < n; i++) {
-		struct kept_dir *k = smp.cgstats.sock >= 0 ? kept_get(kept.due.keys[i]) : NULL;
+		struct kept_dir *k = smp.cgstats.sock >= 0 ? kept_get(due->keys[i]) : NULL;
 		kept.dirs[i] = k;
 		if (k && k->fd >= 0)
 			kept.items[asked++] = (struct cgstats_item){ .dirfd = k->fd, .r = -EBADF };
@@ -154,12 +156,22 @@ static void sample_all(void)
 		uint64_t active;
 		bool counted = k ? kept_counted(k, it, &active) : false;
 		if (!counted)
-			counted = cg_count_active_key(smp.cg, &smp.cgstats, kept.due.keys[i], &active);
+			counted = cg_count_active_key(smp.cg, &smp.cgstats, due->keys[i], &active);
 		/* A container whose threads cannot be counted (gone) keeps its
 		 * averages until it is forgotten. */
 		if (counted)
-			loadavg_sample(kept.due.keys[i], active > UINT32_MAX ? UINT32_MAX : (unsigned)active);
+			loadavg_sample(due->keys[i], active > UINT32_MAX ? UINT32_MAX : (unsigned)active);
 	}
+}
+
+static void sample_all(void)
+{
+	double now = monotonic_s();
+	size_t cursor = 0;
+
+	kept.round++;
+	while (loadavg_due_batch(now, &cursor, SAMPLE_BATCH, &kept.due))
+		sample_batch(&kept.due);
 	kept_sweep(false);
 }
 

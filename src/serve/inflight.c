@@ -3,6 +3,7 @@
 #include "util/strbuf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/fuse.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -165,4 +166,12 @@ void *inflight_slot(struct inflight *j, unsigned i)
 void inflight_clear(struct inflight *j, unsigned i)
 {
 	atomic_store_explicit((_Atomic uint32_t *)&request_in(j, i)->len, 0, memory_order_release);
+}
+
+void inflight_release(struct inflight *j, unsigned i)
+{
+	inflight_clear(j, i);
+	/* Best effort: a slot left present costs its page, nothing more. */
+	(void)fallocate(j->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			(off_t)(page_size() + i * j->slot_size), (off_t)j->slot_size);
 }

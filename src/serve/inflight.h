@@ -46,5 +46,7 @@ int inflight_layout(struct inflight *j, unsigned slots, size_t size);
 void *inflight_slot(struct inflight *j, unsigned i);
 /* The request in slot i was answered. */
 void inflight_clear(struct inflight *j, unsigned i);
+/* Slot i's user ended: its pages are freed (it reads as empty). */
+void inflight_release(struct inflight *j, unsigned i);
 
 #endif

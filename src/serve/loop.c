@@ -25,9 +25,16 @@ struct request_thread {
 	pthread_t id;
 	unsigned index;      /* its slot in the in-flight journal */
 	struct loop *loop;
+	bool live;           /* the slot holds a thread to join (under the loop's lock) */
 	_Atomic bool done;   /* returned: no more wake-ups needed */
 	bool has_lane;       /* holds one of the loop's lanes */
 };
+
+/* A thread that waited this long for a lane was not needed: it ends, and
+ * its stack and journal page go back. A burst of long sections (a
+ * thousand containers' first reads, a hostile neighbour) otherwise leaves
+ * its threads behind for the life of the process, 20 KiB each. */
+#define RETIRE_AFTER_S 10
 
 /* The request thread running on this thread, if any (slow_begin). */
 static __thread struct request_thread *current;
@@ -48,8 +55,8 @@ struct loop {
 	size_t bufsize;
 	unsigned max_threads;
 	pthread_mutex_t lock; /* threads[], nthreads */
-	struct request_thread *threads;
-	unsigned nthreads;
+	struct request_thread *threads; /* max_threads slots */
+	unsigned nthreads;    /* live ones */
 	/* Lanes: a thread waits for a request, or answers one, only while it
 	 * holds a lane; one past its lane waits on the semaphore instead of
 	 * on the connection. A thread gives its lane up for a long section
@@ -88,12 +95,15 @@ static int start_thread(struct loop *l)
 		pthread_mutex_unlock(&l->lock);
 		return 0;
 	}
-	struct request_thread *t = &l->threads[l->nthreads];
-	t->loop = l;
-	t->index = l->nthreads;
+	struct request_thread *t = l->threads;
+	while (t->live)
+		t++; /* fewer than max_threads are live: a slot is free */
+	*t = (struct request_thread){ .loop = l, .index = (unsigned)(t - l->threads), .live = true };
 	r = thread_start(&t->id, 0, request_thread, t);
 	if (r == 0)
 		l->nthreads++;
+	else
+		t->live = false;
 	pthread_mutex_unlock(&l->lock);
 	return -r;
 }
@@ -133,22 +143,52 @@ static ssize_t receive(struct loop *l, void *buf)
 	return n;
 }
 
-/* Blocks until the thread holds a lane; false when serving ends first
- * (the wake signal interrupts the wait). */
-static bool take_lane(struct loop *l, struct request_thread *t)
+enum lane { LANE_TAKEN, LANE_ENDED, LANE_IDLE };
+
+/* Blocks until the thread holds a lane: LANE_ENDED when serving ends
+ * first (the wake signal interrupts the wait), LANE_IDLE when none came
+ * free for RETIRE_AFTER_S. */
+static enum lane take_lane(struct loop *l, struct request_thread *t)
 {
+	struct timespec until;
+	enum lane got = LANE_TAKEN;
+
 	if (t->has_lane)
-		return true;
+		return LANE_TAKEN;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += RETIRE_AFTER_S;
 	atomic_fetch_add(&l->lane_waiters, 1);
-	while (sem_wait(&l->lane) < 0) {
+	while (sem_clockwait(&l->lane, CLOCK_MONOTONIC, &until) < 0) {
 		if (ended(l)) {
-			atomic_fetch_sub(&l->lane_waiters, 1);
-			return false;
+			got = LANE_ENDED;
+			break;
+		}
+		if (errno == ETIMEDOUT) {
+			got = LANE_IDLE;
+			break;
 		}
 	}
 	atomic_fetch_sub(&l->lane_waiters, 1);
-	t->has_lane = true;
-	return true;
+	t->has_lane = got == LANE_TAKEN;
+	return got;
+}
+
+/* Ends thread t (the caller) for good unless serving ends: its slot and
+ * journal page are free for a thread started later. After a true return
+ * t belongs to that thread: the caller only returns. */
+static bool retire(struct loop *l, struct request_thread *t)
+{
+	pthread_mutex_lock(&l->lock);
+	/* Once serving ended, loop_serve joins every live thread. */
+	bool retiring = !ended(l);
+	if (retiring) {
+		inflight_release(l->journal, t->index);
+		pthread_detach(pthread_self());
+		t->live = false;
+		l->nthreads--;
+	}
+	pthread_mutex_unlock(&l->lock);
+	return retiring;
 }
 
 /* A free lane nobody waits for gets a thread of its own: the last one
@@ -191,7 +231,15 @@ static void *request_thread(void *arg)
 	metrics_thread(self->index);
 	files_render_after_reply();
 	current = self;
-	while (!ended(l) && take_lane(l, self)) {
+	while (!ended(l)) {
+		enum lane got = take_lane(l, self);
+		if (got == LANE_ENDED)
+			break;
+		if (got == LANE_IDLE) {
+			if (retire(l, self))
+				return NULL;
+			continue;
+		}
 		/* At the end of serving, loop_serve signals the threads until
 		 * they return: one waiting for a request gets EINTR, one
 		 * answering a request answers it first. */
@@ -234,12 +282,12 @@ static void *request_thread(void *arg)
 /* Until every thread has returned: one wake-up per round, since a thread
  * may be between its last look at the session and its read() when the
  * signal comes. */
-static void stop_threads(struct loop *l, unsigned n)
+static void stop_threads(struct loop *l)
 {
 	for (;;) {
 		unsigned running = 0;
-		for (unsigned i = 0; i < n; i++) {
-			if (!atomic_load(&l->threads[i].done)) {
+		for (unsigned i = 0; i < l->max_threads; i++) {
+			if (l->threads[i].live && !atomic_load(&l->threads[i].done)) {
 				pthread_kill(l->threads[i].id, WAKE_SIGNAL);
 				running++;
 			}
@@ -296,12 +344,14 @@ int loop_serve(struct fuse_session *se, unsigned max_threads, bool raw, struct i
 		sem_wait(&l.finished);
 	atomic_store(&running, NULL);
 
+	/* No thread starts or retires once serving ended: the live ones
+	 * are those to join. */
 	pthread_mutex_lock(&l.lock);
-	unsigned n = l.nthreads;
 	pthread_mutex_unlock(&l.lock);
-	stop_threads(&l, n);
-	for (unsigned i = 0; i < n; i++) {
-		pthread_join(l.threads[i].id, NULL);
+	stop_threads(&l);
+	for (unsigned i = 0; i < l.max_threads; i++) {
+		if (l.threads[i].live)
+			pthread_join(l.threads[i].id, NULL);
 	}
 	sem_destroy(&l.finished);
 	sem_destroy(&l.lane);

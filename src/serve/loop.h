@@ -1,13 +1,14 @@
 /* The request loop of a serving process: threads that take requests from
  * the FUSE connection and answer them, in place of libfuse's
  * fuse_session_loop_mt (same thread policy: one more whenever the last
- * idle one takes a request, up to a maximum, kept once made), except that
+ * idle one takes a request, up to a maximum), except that
  * at most two threads per CPU (LOOP_MAX_LANES at most) wait on the
  * connection or answer requests at a time: more made every request wake
  * another sleeping thread, and runnable threads crowded the readers out
  * (16 readers on 2 CPUs: p99 1.7 ms with 16 threads, 1.0 ms with 4, the
  * floor's 0.9 ms). The others are for long sections (util/slow.h): a
- * thread rendering a costly file gives its lane to another. With `raw`,
+ * thread rendering a costly file gives its lane to another. A thread that
+ * waits 10 s for a lane ends: threads made for a burst do not stay. With `raw`,
  * OPEN, READ and RELEASE are answered straight from the request by
  * ops_answer_raw; every other request goes through libfuse. */
 #ifndef CVIEWFS_LOOP_H

@@ -37,9 +37,9 @@ void loadavg_format(const unsigned long avenrun[3], char *buf, size_t len)
 
 struct entry {
 	struct entry *next;
-	char *key;
 	double last_read;
 	unsigned long avenrun[3];
+	char key[]; /* one allocation per container */
 };
 
 #define BUCKETS 1024
@@ -63,6 +63,13 @@ static struct entry *find_locked(const char *key)
 	return NULL;
 }
 
+static struct entry *entry_new(const char *key, size_t len)
+{
+	struct entry *e = xcalloc(1, sizeof(*e) + len + 1);
+	memcpy(e->key, key, len);
+	return e;
+}
+
 bool loadavg_read(const char *key, double now, unsigned active, unsigned long avenrun[3])
 {
 	bool fresh = false;
@@ -70,8 +77,7 @@ bool loadavg_read(const char *key, double now, unsigned active, unsigned long av
 	pthread_mutex_lock(&reg.lock);
 	struct entry *e = find_locked(key);
 	if (!e) {
-		e = xcalloc(1, sizeof(*e));
-		e->key = xstrdup(key);
+		e = entry_new(key, strlen(key));
 		for (int i = 0; i < 3; i++)
 			e->avenrun[i] = (unsigned long)active * LOADAVG_FIXED_1;
 		size_t b = bucket_of(key);
@@ -86,17 +92,16 @@ bool loadavg_read(const char *key, double now, unsigned active, unsigned long av
 	return fresh;
 }
 
-void loadavg_due_reuse(double now, struct loadavg_key_list *out)
+bool loadavg_due_batch(double now, size_t *cursor, size_t want, struct loadavg_key_list *out)
 {
 	out->n = 0;
 	sb_reset(&out->arena);
 	pthread_mutex_lock(&reg.lock);
-	for (size_t b = 0; b < BUCKETS; b++) {
-		for (struct entry **pp = &reg.bucket[b]; *pp;) {
+	for (; *cursor < BUCKETS && out->n < want; ++*cursor) {
+		for (struct entry **pp = &reg.bucket[*cursor]; *pp;) {
 			struct entry *e = *pp;
 			if (now - e->last_read > LOADAVG_KEEP) {
 				*pp = e->next;
-				free(e->key);
 				free(e);
 				reg.count--;
 				continue;
@@ -114,12 +119,7 @@ void loadavg_due_reuse(double now, struct loadavg_key_list *out)
 	pthread_mutex_unlock(&reg.lock);
 	for (size_t i = 0; i < out->n; i++)
 		out->keys[i] = out->arena.buf + (uintptr_t)out->keys[i];
-}
-
-void loadavg_due(double now, struct loadavg_key_list *out)
-{
-	memset(out, 0, sizeof(*out));
-	loadavg_due_reuse(now, out);
+	return out->n > 0 || *cursor < BUCKETS;
 }
 
 void loadavg_key_list_free(struct loadavg_key_list *l)
@@ -153,7 +153,6 @@ void loadavg_forget_all(void)
 		while (reg.bucket[b]) {
 			struct entry *e = reg.bucket[b];
 			reg.bucket[b] = e->next;
-			free(e->key);
 			free(e);
 		}
 	}
@@ -184,12 +183,9 @@ unsigned loadavg_restore(const char *text, double now)
 		if (sscanf(p, "L %lu %lu %lu %n", &a[0], &a[1], &a[2], &used) != 3 || !used ||
 		    p + used >= eol)
 			break;
-		char *key = xstrndup(p + used, (size_t)(eol - p - used));
+		struct entry *e = entry_new(p + used, (size_t)(eol - p - used));
 		pthread_mutex_lock(&reg.lock);
-		if (!find_locked(key)) {
-			struct entry *e = xcalloc(1, sizeof(*e));
-			e->key = key;
-			key = NULL;
+		if (!find_locked(e->key)) {
 			e->last_read = now;
 			memcpy(e->avenrun, a, sizeof(a));
 			size_t b = bucket_of(e->key);
@@ -197,9 +193,10 @@ unsigned loadavg_restore(const char *text, double now)
 			reg.bucket[b] = e;
 			reg.count++;
 			added++;
+			e = NULL;
 		}
 		pthread_mutex_unlock(&reg.lock);
-		free(key);
+		free(e);
 	}
 	return added;
 }

@@ -40,11 +40,13 @@ struct loadavg_key_list {
  * with all three averages at `active` threads, and its averages are copied
  * to avenrun. Returns true if it was new. */
 bool loadavg_read(const char *key, double now, unsigned active, unsigned long avenrun[3]);
-/* The containers to sample now; forgets those unread for LOADAVG_KEEP. */
-void loadavg_due(double now, struct loadavg_key_list *out);
-/* The same into a list kept from one call to the next (zeroed before the
- * first): no allocation once it is large enough. */
-void loadavg_due_reuse(double now, struct loadavg_key_list *list);
+/* The containers to sample now, a batch at a time: those of the registry's
+ * buckets from *cursor (0 for the first batch) on, until `want` keys or
+ * the last bucket; *cursor is moved past them. Forgets those unread for
+ * LOADAVG_KEEP. False once no bucket is left (then `out` is empty). `out`
+ * is kept from one call to the next (zeroed before the first): the
+ * sampler's memory is one batch's, however many containers there are. */
+bool loadavg_due_batch(double now, size_t *cursor, size_t want, struct loadavg_key_list *out);
 void loadavg_key_list_free(struct loadavg_key_list *l);
 /* Folds one sample into container `key` (ignored if it was forgotten). */
 void loadavg_sample(const char *key, unsigned active);

@@ -60,27 +60,57 @@ serving=$(cat "/proc/$CVIEWFS_PID/task/$CVIEWFS_PID/children" 2>/dev/null | awk 
 # Threads of the serving process blocked opening a FIFO.
 blocked() { grep -l -E 'fifo|wait_for_partner' /proc/"$serving"/task/*/wchan 2>/dev/null | wc -l; }
 
-for i in $(seq "$STUCK"); do
-	read_as "$MNT/proc/meminfo" "/stuck/c$i" > "$TMP/stuck.$i" 2>&1 &
-	eval "STUCK_PID_$i=$!"
-done
-for _ in $(seq 100); do [ "$(blocked)" -ge "$STUCK" ] && break; sleep 0.1; done
+threads() { ls /proc/"$serving"/task | wc -l; }
+LANES=$(( 2 * $(nproc) ))
+
+# stick: the stuck readers start and block.
+stick() {
+	for i in $(seq "$STUCK"); do
+		read_as "$MNT/proc/meminfo" "/stuck/c$i" > "$TMP/stuck.$i" 2>&1 &
+		eval "STUCK_PID_$i=$!"
+	done
+	for _ in $(seq 100); do [ "$(blocked)" -ge "$STUCK" ] && break; sleep 0.1; done
+}
+
+# unstick WHAT: the FIFOs get their writers; every stuck read must finish
+# with its container's whole meminfo.
+unstick() {
+	release_fifos
+	done_ok=0
+	for i in $(seq "$STUCK"); do
+		eval "pid=\$STUCK_PID_$i"
+		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -0 "$pid" 2>/dev/null && continue
+		[ "$(kb MemTotal < "$TMP/stuck.$i")" = "$(( (100 + i) * 1024 ))" ] &&
+			[ "$(wc -l < "$TMP/stuck.$i")" = "$(wc -l < "$PROC/meminfo")" ] && done_ok=$((done_ok + 1))
+	done
+	is "$done_ok" "$STUCK" "$1"
+}
+
+before=$(threads)
+stick
 is "$(blocked)" "$STUCK" "$STUCK renders are stuck opening their container's memory.stat"
+peak=$(threads)
 
 m=$(timeout 10 bash -c "$(declare -f read_as); PROC=$PROC read_as $MNT/proc/meminfo /ordinary")
 is "$(echo "$m" | kb MemTotal)" "65536" "meanwhile another container's read is answered (its 64 MiB)"
 up=$(timeout 10 bash -c "$(declare -f read_as); PROC=$PROC read_as $MNT/proc/uptime /ordinary")
 ok "$(echo "$up" | grep -Eq '^[0-9]+\.[0-9]+ [0-9]+\.[0-9]+$' && echo 1)" "and so is its uptime ($up)"
 
-release_fifos
-done_ok=0
-for i in $(seq "$STUCK"); do
-	eval "pid=\$STUCK_PID_$i"
-	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$pid" 2>/dev/null && continue
-	[ "$(kb MemTotal < "$TMP/stuck.$i")" = "$(( (100 + i) * 1024 ))" ] &&
-		[ "$(wc -l < "$TMP/stuck.$i")" = "$(wc -l < "$PROC/meminfo")" ] && done_ok=$((done_ok + 1))
-done
-is "$done_ok" "$STUCK" "once the files can be read, every stuck read finishes with its container's whole meminfo"
+unstick "once the files can be read, every stuck read finishes with its container's whole meminfo"
+
+# Threads made for the burst end once they waited 10 s for a lane: at
+# most one per lane stays beyond those there were before.
+for _ in $(seq 200); do [ "$(threads)" -le $((before + LANES)) ] && break; sleep 0.1; done
+after=$(threads)
+ok "$(( peak >= before + STUCK && after <= before + LANES ))" \
+	"the threads made for the stuck renders end once idle ($before threads, $peak while stuck, $after 20 s later)"
+
+# Threads started again, in the slots (and journal pages) of those that
+# ended, serve as the first ones did. The renders are no longer cached
+# after 10 s: they are stuck again.
+stick
+is "$(blocked)" "$STUCK" "a second burst: $STUCK renders stuck again"
+unstick "... and every one finishes with its container's whole meminfo"
 ok "$(kill -0 "$CVIEWFS_PID" && mounted "$MNT" && echo 1)" "the daemon is still serving"
 done_testing

@@ -5,6 +5,7 @@
 #include "util/strbuf.h"
 #include "view/loadavg.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,14 +62,45 @@ int main(void)
 	loadavg_sample("1:2:/unknown", 5);
 	is_u64(loadavg_count(), 1, "samples of unknown containers make no state");
 
-	struct loadavg_key_list due;
-	loadavg_due(110, &due);
-	ok(due.n == 1 && !strcmp(due.keys[0], "1:2:/a"), "a recently read container is due for sampling");
-	loadavg_key_list_free(&due);
-	loadavg_due(102 + LOADAVG_KEEP + 1, &due);
-	is_u64(due.n, 0, "a container unread for LOADAVG_KEEP seconds is not sampled");
-	loadavg_key_list_free(&due);
+	struct loadavg_key_list due = { 0 };
+	size_t cursor = 0, seen = 0;
+	while (loadavg_due_batch(110, &cursor, 8, &due))
+		for (size_t i = 0; i < due.n; i++)
+			seen += !strcmp(due.keys[i], "1:2:/a");
+	is_u64(seen, 1, "a recently read container is due for sampling, once per round");
+	cursor = seen = 0;
+	while (loadavg_due_batch(102 + LOADAVG_KEEP + 1, &cursor, 8, &due))
+		seen += due.n;
+	is_u64(seen, 0, "a container unread for LOADAVG_KEEP seconds is not sampled");
 	is_u64(loadavg_count(), 0, "... and is forgotten");
+
+	/* Many containers, in batches: each due exactly once per round, and
+	 * a batch stops at a bucket's end soon after `want` keys. */
+	char key[32];
+	for (int i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "1:2:/c%d", i);
+		loadavg_read(key, 200, 1, got);
+	}
+	unsigned char *hit = calloc(3000, 1);
+	size_t batches = 0, most = 0, dup = 0;
+	cursor = 0;
+	while (loadavg_due_batch(201, &cursor, 32, &due)) {
+		batches++;
+		most = due.n > most ? due.n : most;
+		for (size_t i = 0; i < due.n; i++) {
+			int c = atoi(due.keys[i] + 6);
+			dup += hit[c]++ > 0;
+		}
+	}
+	size_t all = 0;
+	for (int i = 0; i < 3000; i++)
+		all += hit[i] == 1;
+	is_u64(all, 3000, "3000 containers: every one due once");
+	is_u64(dup, 0, "... and none twice");
+	ok(batches >= 3000 / 40 && most < 48, "... in batches of about 32 (%zu batches, largest %zu)",
+	   batches, most);
+	free(hit);
+	loadavg_key_list_free(&due);
 	loadavg_forget_all();
 	return tap_done();
 }
