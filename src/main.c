@@ -12,6 +12,7 @@
 #include "serve/worker.h"
 #include "util/strbuf.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -25,6 +26,12 @@ int main(int argc, char **argv)
 	struct strbuf err = STRBUF_INIT;
 	int status;
 
+	/* One malloc arena in every process: with an arena per thread, each
+	 * kept its own free pages (bench/run --quick, 500 containers with -l:
+	 * PSS 1.4 MiB with the default, 1.2 with one; 64-reader throughput
+	 * unchanged, small blocks come from per-thread caches without the
+	 * arena lock). The supervisor's keeper thread had one of its own. */
+	mallopt(M_ARENA_MAX, 1);
 	if (options_parse(argc, argv, &o, &err)) {
 		fprintf(stderr, "cviewfs: %s\n", sb_str(&err));
 		sb_free(&err);

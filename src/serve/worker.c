@@ -23,7 +23,6 @@
 #include "view/loadavg.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <linux/fuse.h>
@@ -264,11 +263,6 @@ int worker_main(const struct options *o, const char *prog, const struct handoff 
 	/* The connection must not outlive its supervisor in a process nobody
 	 * restarts or stops. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* One malloc arena: with an arena per request thread, each kept its
-	 * own free pages (bench/run --quick, 500 containers with -l: PSS 1.4
-	 * MiB with the default, 1.2 with one; 64-reader throughput unchanged,
-	 * small blocks come from per-thread caches without the arena lock). */
-	mallopt(M_ARENA_MAX, 1);
 	log_setup(!o->foreground, o->debug);
 	metrics_attach(h->metrics_fd, metrics_register_files);
 	if (h->metrics_fd < 0)
