@@ -1,4 +1,5 @@
 #include "agent/agent.h"
+#include "agent/caller_mem.h"
 #include "agent/channel.h"
 #include "agent/sysinfo.h"
 #include "fs/files.h"
@@ -38,10 +39,6 @@
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL /* Linux 6.9 */
-#endif
-
 /* The largest affinity mask handled (bytes): 65536 CPUs. */
 #define AFFINITY_MAX 8192
 /* A listener thread's stack: a render (files_sysinfo) and a mask deep. */
@@ -62,36 +59,6 @@ struct journal_slot {
 _Static_assert(sizeof(struct journal_slot) <= SLOT_SIZE && 4096 % SLOT_SIZE == 0, "slots tile a page");
 _Static_assert(2 * sizeof(struct journal_slot) <= AGENT_JOURNAL_LEGACY, "the legacy slots fit");
 
-/* The callers' memory: /proc/TID/mem, kept for a thread's next calls.
- * Every open is followed by ID_VALID: the notification still pending means
- * its caller still held the number when the descriptors were opened. A
- * descriptor writes only into the address space it was opened on: after
- * an exec, writes through it come back empty and it is opened afresh.
- *
- * Kept, it must not be used for a caller that merely has the same number:
- * - A thread-group leader's number is free again only once its whole
- *   group is gone, and with it the address space (a descriptor of
- *   /proc/TID/mem does not keep one alive); a process sharing it without
- *   being a thread (clone with CLONE_VM) is the only way it lasts, and a
- *   write then lands in that process's memory, never another's. Kept as
- *   it is: a call costs no check.
- * - Another thread's number is free as soon as it exits while its process
- *   lives on, and a thread of another process of the container may get it:
- *   the descriptor would write into the first process. It is kept with a
- *   pidfd of the thread (PIDFD_THREAD, Linux 6.9), which names that thread
- *   for good: while it has not exited, the number is its own, so a
- *   notification from that number is from it. Older kernels have no
- *   pidfd for it: opened for each call. */
-#define MEM_CACHE 16
-struct caller {
-	unsigned tid;
-	int mem, pidfd; /* 0: none (pidfd: none needed, a leader) */
-};
-struct mem_cache {
-	struct caller e[MEM_CACHE];
-	unsigned next;
-};
-
 /* A notify descriptor (a container's filter) and the thread blocked in
  * SECCOMP_IOCTL_NOTIF_RECV on it. */
 struct listener {
@@ -99,7 +66,7 @@ struct listener {
 	pthread_t thread;
 	struct journal_slot *slot; /* NULL: no room in the journal */
 	size_t slot_index;
-	struct mem_cache mem; /* its thread's only */
+	struct caller_mem mem; /* its thread's only */
 	/* Before Linux 6.6 (no SYNC_WAKE_UP either) a thread blocked in the
 	 * ioctl is not woken when its container goes: it waits in poll()
 	 * first, which sees the hang-up. */
@@ -138,111 +105,19 @@ static bool is_i386(const struct seccomp_notif *req)
 	return req->data.arch == AUDIT_ARCH_I386;
 }
 
-static void drop_caller(struct caller *c)
-{
-	if (c->mem > 0)
-		close(c->mem);
-	if (c->pidfd > 0)
-		close(c->pidfd);
-	c->mem = c->pidfd = 0;
-}
-
-static void forget_callers(struct mem_cache *m)
-{
-	for (int i = 0; i < MEM_CACHE; i++)
-		drop_caller(&m->e[i]);
-}
-
-static bool alive(int pidfd)
-{
-	/* A pidfd polls readable once its thread has exited. */
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
-	return poll(&p, 1, 0) == 0;
-}
-
-/* The kept descriptors of the caller, or NULL. */
-static struct caller *kept_caller(struct mem_cache *m, unsigned tid)
-{
-	for (int i = 0; i < MEM_CACHE; i++) {
-		struct caller *c = &m->e[i];
-		if (c->mem > 0 && c->tid == tid) {
-			if (c->pidfd <= 0 || alive(c->pidfd))
-				return c;
-			drop_caller(c); /* it exited: its number may be someone else's now */
-		}
-	}
-	return NULL;
-}
-
-/* What vouches for a kept descriptor of tid's memory: 0 for a thread-group
- * leader, a pidfd of the thread for any other, -1 when there is none. */
-static int identity_of(unsigned tid)
-{
-	int fd = (int)syscall(SYS_pidfd_open, (pid_t)tid, 0); /* a leader's only */
-	if (fd >= 0) {
-		close(fd);
-		return 0;
-	}
-	fd = (int)syscall(SYS_pidfd_open, (pid_t)tid, PIDFD_THREAD);
-	return fd > 0 ? fd : -1;
-}
-
-/* Opens the caller's memory: its descriptor (kept in m when it can be,
- * *temporary otherwise), or -1 with *why: GONE when the notification is
- * no longer pending, CONTINUE when nothing can be opened. */
-static int open_caller(struct listener *l, const struct seccomp_notif *req, bool *temporary, enum outcome *why)
-{
-	char path[32];
-	snprintf(path, sizeof(path), "/proc/%u/mem", req->pid);
-	int mem = open(path, O_WRONLY | O_CLOEXEC);
-	int pidfd = mem >= 0 ? identity_of(req->pid) : -1;
-	if (seccomp_notify_id_valid(l->fd, req->id) != 0 || mem < 0) {
-		*why = mem < 0 ? CONTINUE : GONE;
-		if (mem >= 0)
-			close(mem);
-		if (pidfd > 0)
-			close(pidfd);
-		return -1;
-	}
-	*temporary = pidfd < 0 || mem == 0;
-	if (*temporary)
-		return mem;
-	struct caller *c = &l->mem.e[l->mem.next++ % MEM_CACHE];
-	drop_caller(c);
-	*c = (struct caller){ .tid = req->pid, .mem = mem, .pidfd = pidfd };
-	return mem;
-}
-
-/* Writes len bytes at the caller's address: 0, or -EFAULT for a bad
- * address as the kernel would; false (with *why) when it cannot be
- * written at all. */
+/* Writes len bytes at the caller's address (agent/caller_mem.h): false,
+ * with *why, when it cannot be written at all. */
 static bool write_caller(struct listener *l, const struct seccomp_notif *req, uint64_t addr, const void *buf,
 			 size_t len, int *result, enum outcome *why)
 {
-	if (!addr) {
-		*result = -EFAULT;
+	switch (caller_mem_write(&l->mem, l->fd, req, addr, buf, len, result)) {
+	case CALLER_WRITTEN:
 		return true;
-	}
-	struct caller *kept = kept_caller(&l->mem, req->pid);
-	for (int attempt = 0; attempt < 2; attempt++) {
-		bool temporary = false;
-		int fd = kept ? kept->mem : open_caller(l, req, &temporary, why);
-		if (fd < 0)
-			return false;
-		ssize_t n = pwrite(fd, buf, len, (off_t)addr);
-		int saved = errno;
-		if (temporary)
-			close(fd);
-		/* Short, or EIO: an address not mapped (the kernel's own copy
-		 * fails the whole call then, having written part of it). */
-		if (n > 0 || (n < 0 && saved == EIO)) {
-			*result = n == (ssize_t)len ? 0 : -EFAULT;
-			return true;
-		}
-		/* 0: the address space it was opened on is gone (an exec) */
-		if (kept)
-			drop_caller(kept);
-		kept = NULL;
+	case CALLER_GONE:
+		*why = GONE;
+		return false;
+	case CALLER_UNWRITABLE:
+		break;
 	}
 	*why = CONTINUE;
 	return false;
@@ -331,6 +206,17 @@ static enum outcome do_affinity(struct listener *l, const struct seccomp_notif *
 		return out;
 	answer(resp, r ? -1 : got, r);
 	return ANSWERED;
+}
+
+/* The name of the call req is (of those the agent answers), for logs. */
+static const char *call_name(const struct seccomp_notif *req)
+{
+	bool i386 = is_i386(req);
+	if (req->data.nr == (i386 ? ag.nr_sysinfo_i386 : ag.nr_sysinfo))
+		return "sysinfo";
+	if (req->data.nr == (i386 ? ag.nr_affinity_i386 : ag.nr_affinity))
+		return "sched_getaffinity";
+	return "system";
 }
 
 /* Answers req (received on l's descriptor), unless its caller is gone. */
@@ -439,7 +325,7 @@ static void answer_orphan(size_t offset, struct listener *any)
 	for (size_t i = 0; req.id && i < ag.nearly; i++) /* id 0: nothing was taken */
 		if (seccomp_notify_id_valid(ag.early[i], req.id) == 0) {
 			log_info("agent: answering a %s call of process %u a previous serving process had taken",
-				 req.data.nr == ag.nr_sysinfo ? "sysinfo" : "system", req.pid);
+				 call_name(&req), req.pid);
 			metrics_add(MI_SECCOMP_ORPHANS, 1);
 			any->fd = ag.early[i];
 			answer_req(any, &req, &resp);
@@ -466,7 +352,7 @@ static void answer_orphans(void)
 				answer_orphan(base + i * stride, &any);
 		}
 	}
-	forget_callers(&any.mem);
+	caller_mem_forget(&any.mem);
 }
 
 /* Listeners */
@@ -517,7 +403,7 @@ static void end_listener(struct listener *l)
 	if (l->slot)
 		ag.slot_taken[l->slot_index] = false;
 	pthread_mutex_unlock(&ag.lock);
-	forget_callers(&l->mem);
+	caller_mem_forget(&l->mem);
 	close(l->fd);
 	free(l);
 }

@@ -50,6 +50,13 @@ static char *store_name(unsigned serial)
 	return xasprintf(STORE_PREFIX "fd-%u", serial);
 }
 
+/* kp.n changed (or the metrics were attached): the gauge follows. Called
+ * with kp.lock held. */
+static void count_held(void)
+{
+	metrics_set(MI_SECCOMP_CONTAINERS, kp.n);
+}
+
 /* Keeps fd (under serial, or a new one when 0), in the store too unless
  * it came from there. */
 static void hold(int fd, unsigned serial, bool stored)
@@ -64,7 +71,7 @@ static void hold(int fd, unsigned serial, bool stored)
 	else if (serial > kp.next_serial)
 		kp.next_serial = serial;
 	kp.held[kp.n++] = (struct kept){ fd, serial };
-	metrics_set(MI_SECCOMP_CONTAINERS, kp.n);
+	count_held();
 	if (!stored) {
 		char *name = store_name(serial);
 		fdstore_put_one(fd, name);
@@ -149,7 +156,7 @@ static void drop_hung(const struct pollfd *p, size_t n)
 				free(name);
 				close(kp.held[j].fd);
 				kp.held[j] = kp.held[--kp.n];
-				metrics_set(MI_SECCOMP_CONTAINERS, kp.n);
+				count_held();
 				break;
 			}
 	}
@@ -337,7 +344,7 @@ int keeper_channel(void)
 		return -1;
 	}
 	pthread_mutex_lock(&kp.lock);
-	metrics_set(MI_SECCOMP_CONTAINERS, kp.n); /* the metrics may have been attached since */
+	count_held(); /* the metrics may have been attached since */
 	if (kp.channel >= 0)
 		close(kp.channel);
 	kp.channel = sv[0];
