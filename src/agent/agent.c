@@ -414,6 +414,9 @@ static void *listener_thread(void *arg)
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	pthread_detach(pthread_self());
+	/* Named for operators (top -H, /proc/PID/task/TID/comm): one per
+	 * container whose notify descriptor the agent holds. */
+	pthread_setname_np(pthread_self(), "seccomp-listen");
 	thread_unblock(AGENT_WAKE_SIGNAL);
 	if (seccomp_notify_alloc(&req, &resp) != 0) {
 		log_err("agent: cannot allocate notification buffers");

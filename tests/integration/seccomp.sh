@@ -64,16 +64,22 @@ serving() {
 		tr '\0' '\n' < "/proc/$c/environ" 2>/dev/null | grep -q '^CVIEWFS_SERVE=' && echo "$c"
 	done | tail -1
 }
-# A thread per container's listener, gone with its container.
-threads() { ls "/proc/$(serving)/task" | wc -l; }
+# A thread per container's listener (named seccomp-listen), gone with its
+# container.
+threads() { cat /proc/"$(serving)"/task/*/comm 2>/dev/null | grep -c '^seccomp-listen$'; }
 settled() { # the count once the last containers' threads are gone
 	local a b=$(threads)
 	for _ in $(seq 50); do sleep 0.1; a=$b; b=$(threads); [ "$a" = "$b" ] && break; done
 	echo "$b"
 }
 before=$(settled)
+in_ctr "$CLIENT" "$SOCK" hold 3 &
+holder=$!
+for _ in $(seq 50); do [ "$(threads)" -gt "$before" ] && break; sleep 0.1; done
+is "$(threads)" "$((before + 1))" "a container running: one listener thread more ($before, then $(threads))"
+wait "$holder"
 for _ in $(seq 20); do in_ctr "$CLIENT" "$SOCK" sysinfo >/dev/null; done
-is "$(settled)" "$before" "20 containers came and went: the serving process has its $before threads again"
+is "$(settled)" "$before" "20 containers came and went: the serving process has its $before listener threads again"
 
 in_ctr "$CLIENT" "$SOCK" loop 4 > "$TMP/loop.out" &
 loop=$!
